@@ -1,0 +1,129 @@
+"""Split a normalized policy text into sections and sentences.
+
+The normalized text (see ``monitor.normalize``) is Markdown-like: ``#`` headings, blank-line
+separated paragraphs, ``- `` list items and ``| a | b |`` table rows. ``segment`` hands the
+diff and the classifier a flat list of ``Sentence``s, each knowing its section heading.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Literal
+
+from monitor.errors import KnowledgeError
+
+SentenceKind = Literal["heading", "sentence", "item", "cell"]
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.*\S)\s*$")
+_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+(.*\S)\s*$")
+_TABLE_RULE = re.compile(r"^\s*\|?[\s:|-]+\|?\s*$")
+# A sentence ends at . ! ? … (optionally followed by closing quotes or brackets) and white
+# space, when the next sentence starts with something that can start one.
+_BOUNDARY = re.compile(r"(?<=[.!?…])[\"'»”)\]]*\s+(?=[\"'«„“(\[]?[0-9A-ZÀ-ÖØ-ÞА-ЯЁІЇЄҐ])")
+_WORD_BEFORE = re.compile(r"(\S+)$")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One unit of comparison: a heading, a sentence of a paragraph, a list item or a cell."""
+
+    text: str
+    section: str | None
+    kind: SentenceKind
+    block: int
+
+
+@lru_cache(maxsize=1)
+def _abbreviations() -> frozenset[str]:
+    path = resources.files("monitor") / "knowledge" / "abbreviations.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise KnowledgeError(f"{path}: {exc}") from exc
+    words: set[str] = set()
+    for language, table in data.items():
+        entries = table.get("words") if isinstance(table, dict) else None
+        if not isinstance(entries, list) or not all(isinstance(w, str) for w in entries):
+            raise KnowledgeError(f"{path}: {language}.words: expected a list of strings")
+        words.update(w.lower().rstrip(".") for w in entries)
+    return frozenset(words)
+
+
+def _is_abbreviation(text_before: str) -> bool:
+    match = _WORD_BEFORE.search(text_before)
+    if not match:
+        return False
+    word = match.group(1).lstrip("(\"'«„“[").rstrip(".").lower()
+    if len(word) == 1 and word.isalpha():
+        return True  # an initial: "J. Smith", "a. b."
+    return word in _abbreviations()
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    """Split one paragraph into sentences, keeping abbreviations ("t.ex.", "z.B.") inside."""
+    paragraph = " ".join(paragraph.split())
+    if not paragraph:
+        return []
+    sentences: list[str] = []
+    start = 0
+    for boundary in _BOUNDARY.finditer(paragraph):
+        candidate = paragraph[start : boundary.start()]
+        if _is_abbreviation(paragraph[: boundary.start()].rstrip("\"'»”)]")):
+            continue
+        if candidate.strip():
+            sentences.append(candidate.strip())
+        start = boundary.end()
+    rest = paragraph[start:].strip()
+    if rest:
+        sentences.append(rest)
+    return sentences
+
+
+def _table_cells(line: str) -> list[str]:
+    cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+    return [cell for cell in cells if cell]
+
+
+def segment(text: str) -> list[Sentence]:
+    """Return the sentences of a normalized text in document order."""
+    sentences: list[Sentence] = []
+    section: str | None = None
+    block = 0
+    paragraph: list[str] = []
+
+    def flush() -> None:
+        nonlocal block
+        if paragraph:
+            for sentence in split_sentences(" ".join(paragraph)):
+                sentences.append(Sentence(sentence, section, "sentence", block))
+            paragraph.clear()
+            block += 1
+
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            flush()
+            continue
+        if heading := _HEADING.match(stripped):
+            flush()
+            section = heading.group(2).strip()
+            sentences.append(Sentence(section, section, "heading", block))
+            block += 1
+        elif stripped.startswith("|"):
+            flush()
+            if not _TABLE_RULE.match(stripped):
+                for cell in _table_cells(stripped):
+                    sentences.append(Sentence(cell, section, "cell", block))
+                block += 1
+        elif item := _ITEM.match(stripped):
+            flush()
+            sentences.append(Sentence(item.group(1), section, "item", block))
+            block += 1
+        else:
+            paragraph.append(stripped)
+    flush()
+    return sentences
