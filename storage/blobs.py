@@ -1,0 +1,64 @@
+"""Content-addressed store of raw snapshot bodies: SHA-256 named, zlib-compressed, atomic."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import zlib
+from pathlib import Path
+from typing import Protocol
+
+from storage.errors import StorageError
+
+
+def body_hash(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+class BlobStore(Protocol):
+    def put(self, body: bytes) -> str:
+        """Store ``body`` (once) and return its hash."""
+
+    def get(self, digest: str) -> bytes:
+        """Return the body stored under ``digest``."""
+
+
+class DirectoryBlobStore:
+    """Blobs as files ``ab/cdef….z`` below a directory; writes go to a temp file, then rename."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, digest: str) -> Path:
+        return self.root / digest[:2] / f"{digest[2:]}.z"
+
+    def put(self, body: bytes) -> str:
+        digest = body_hash(body)
+        path = self._path(digest)
+        if path.exists():
+            return digest
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(zlib.compress(body, 6))
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(temporary, path)
+            except BaseException:
+                Path(temporary).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            raise StorageError(f"cannot write snapshot blob to {self.root}: {exc.strerror or exc}") from exc
+        return digest
+
+    def get(self, digest: str) -> bytes:
+        path = self._path(digest)
+        try:
+            return zlib.decompress(path.read_bytes())
+        except FileNotFoundError:
+            raise StorageError(f"snapshot blob {digest} is missing from {self.root}") from None
+        except (OSError, zlib.error) as exc:
+            raise StorageError(f"cannot read snapshot blob {path}: {exc}") from exc

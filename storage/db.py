@@ -1,0 +1,386 @@
+"""The database: engine, schema upgrade on open, and the queries the pipeline and CLI use.
+
+Shaped like a small repository interface: record a fetch, read what is pending, record or
+confirm a version, read versions by id, by date, latest, oldest first. Deciding
+"unchanged" happens here, in the transaction that records the check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, func
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, col, create_engine, select
+
+from storage.blobs import BlobStore, DirectoryBlobStore
+from storage.errors import StorageError
+from storage.migrate import upgrade_schema
+from storage.models import Check, FindingRecord, Shop, Snapshot, Version
+from storage.records import (
+    FetchRecord,
+    NewVersion,
+    Outcome,
+    PendingCheck,
+    ShopState,
+    StoredFinding,
+    StoredVersion,
+)
+
+_KEPT_HEADERS = ("content-type", "content-encoding", "content-language", "etag", "last-modified", "date", "server")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def create_db_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.removeprefix("sqlite:///")
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _describe(url: str, exc: Exception) -> str:
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    shown = url.split("@")[-1] if "@" in url else url
+    return f"database {shown}: {reason}"
+
+
+class Database:
+    """One policywatch database and its blob store."""
+
+    def __init__(self, url: str, blobs: BlobStore) -> None:
+        self.url = url
+        self.blobs = blobs
+        self.engine = create_db_engine(url)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A transaction: committed on success, rolled back on error; failures become StorageError."""
+        try:
+            with Session(self.engine, expire_on_commit=False) as session:
+                yield session
+                session.commit()
+        except SQLAlchemyError as exc:
+            raise StorageError(_describe(self.url, exc)) from exc
+
+    # --- shops -----------------------------------------------------------------------
+
+    def sync_shops(self, shops: Iterable[tuple[str, str, str | None]]) -> None:
+        """Create or update the configured shops (name, url, language)."""
+        with self.session() as session:
+            existing = {shop.name: shop for shop in session.exec(select(Shop))}
+            for name, url, language in shops:
+                shop = existing.get(name)
+                if shop is None:
+                    session.add(Shop(name=name, url=url, language=language, created_at=_now()))
+                elif shop.url != url or (language and shop.language != language):
+                    if shop.url != url:
+                        shop.etag = shop.last_modified = None
+                    shop.url = url
+                    shop.language = language or shop.language
+                    session.add(shop)
+
+    def shop_names(self) -> list[str]:
+        with self.session() as session:
+            return list(session.exec(select(Shop.name).order_by(Shop.name)))
+
+    def conditional_validators(self) -> dict[str, tuple[str | None, str | None]]:
+        """ETag and Last-Modified of each shop's last successful fetch."""
+        with self.session() as session:
+            return {s.name: (s.etag, s.last_modified) for s in session.exec(select(Shop))}
+
+    def last_checks(self) -> dict[str, datetime]:
+        """When each shop was last checked (any outcome), for the scheduler."""
+        with self.session() as session:
+            rows = session.exec(
+                select(Shop.name, func.max(Check.at)).join(Check, isouter=True).group_by(Shop.name)
+            )
+            return {name: at for name, at in rows if at is not None}
+
+    def shop_states(self) -> list[ShopState]:
+        with self.session() as session:
+            states = []
+            for shop in session.exec(select(Shop).order_by(Shop.name)):
+                last = session.exec(
+                    select(Check).where(Check.shop_id == shop.id).order_by(col(Check.id).desc()).limit(1)
+                ).first()
+                count, last_change = session.exec(
+                    select(func.count(Version.id), func.max(Version.first_seen)).where(Version.shop_id == shop.id)
+                ).one()
+                states.append(
+                    ShopState(
+                        name=shop.name,
+                        url=shop.url,
+                        language=shop.language,
+                        last_check_at=last.at if last else None,
+                        last_outcome=last.outcome if last else None,
+                        last_status=last.status if last else None,
+                        last_detail=(last.detail or last.decision) if last else None,
+                        last_change_at=_aware(last_change),
+                        versions=count,
+                    )
+                )
+            return states
+
+    def _shop(self, session: Session, name: str) -> Shop:
+        shop = session.exec(select(Shop).where(Shop.name == name)).first()
+        if shop is None:
+            raise StorageError(f"shop {name!r} is not in the database")
+        return shop
+
+    # --- fetches ---------------------------------------------------------------------
+
+    def record_fetch(self, record: FetchRecord) -> int:
+        """Store one fetch: the body as a blob (once), a snapshot row for a new body, a check row."""
+        blob_hash = self.blobs.put(record.body) if record.outcome is Outcome.OK and record.body else None
+        with self.session() as session:
+            shop = self._shop(session, record.shop)
+            snapshot_id = None
+            if blob_hash is not None:
+                snapshot = session.exec(
+                    select(Snapshot).where(Snapshot.shop_id == shop.id, Snapshot.blob_hash == blob_hash)
+                ).first()
+                if snapshot is None:
+                    headers = {k.lower(): v for k, v in record.headers.items() if k.lower() in _KEPT_HEADERS}
+                    snapshot = Snapshot(
+                        shop_id=shop.id,
+                        blob_hash=blob_hash,
+                        fetched_at=record.at,
+                        status=record.status or 200,
+                        url=record.url,
+                        final_url=record.final_url or record.url,
+                        headers=headers,
+                        size=len(record.body or b""),
+                        elapsed_ms=record.elapsed_ms or 0,
+                    )
+                    session.add(snapshot)
+                    session.flush()
+                snapshot_id = snapshot.id
+            if record.outcome is Outcome.OK:
+                headers = {k.lower(): v for k, v in record.headers.items()}
+                shop.etag = headers.get("etag")
+                shop.last_modified = headers.get("last-modified")
+                session.add(shop)
+            check = Check(
+                shop_id=shop.id,
+                at=record.at,
+                outcome=record.outcome.value,
+                status=record.status,
+                snapshot_id=snapshot_id,
+                elapsed_ms=record.elapsed_ms,
+                detail=record.detail,
+            )
+            session.add(check)
+            session.flush()
+            assert check.id is not None
+            return check.id
+
+    def pending_checks(self, shop_name: str) -> list[PendingCheck]:
+        """The shop's checks after its processing cursor, oldest first."""
+        with self.session() as session:
+            shop = self._shop(session, shop_name)
+            rows = session.exec(
+                select(Check, Snapshot)
+                .join(Snapshot, isouter=True)
+                .where(Check.shop_id == shop.id, col(Check.id) > shop.processed_through)
+                .order_by(col(Check.id))
+            )
+            return [
+                PendingCheck(
+                    id=check.id or 0,
+                    shop=shop_name,
+                    at=check.at,
+                    outcome=check.outcome,
+                    status=check.status,
+                    snapshot_id=check.snapshot_id,
+                    blob_hash=snapshot.blob_hash if snapshot else None,
+                    url=snapshot.url if snapshot else None,
+                    final_url=snapshot.final_url if snapshot else None,
+                    content_type=snapshot.headers.get("content-type") if snapshot else None,
+                    cached_text_hash=snapshot.text_hash if snapshot else None,
+                    cached_normalizer_version=snapshot.normalizer_version if snapshot else None,
+                )
+                for check, snapshot in rows
+            ]
+
+    def cache_text_hash(self, snapshot_id: int, text_hash: str, normalizer_version: str) -> None:
+        with self.session() as session:
+            snapshot = session.get(Snapshot, snapshot_id)
+            if snapshot is not None:
+                snapshot.text_hash, snapshot.normalizer_version = text_hash, normalizer_version
+                session.add(snapshot)
+
+    def settle_check(self, check: PendingCheck, decision: str, *, seen: bool = False) -> None:
+        """Close a check without a new version; ``seen`` moves the latest version's last-seen."""
+        with self.session() as session:
+            shop = self._shop(session, check.shop)
+            if seen:
+                latest = self._latest_row(session, shop.id)
+                if latest is not None and latest.last_seen < check.at:
+                    latest.last_seen = check.at
+                    session.add(latest)
+            self._close(session, shop, check.id, decision)
+
+    def add_version(self, check: PendingCheck | None, shop_name: str, new: NewVersion) -> int:
+        """Record a new version and its findings; closes ``check`` in the same transaction."""
+        with self.session() as session:
+            shop = self._shop(session, shop_name)
+            version = Version(
+                shop_id=shop.id,
+                snapshot_id=new.snapshot_id,
+                text=new.text,
+                text_hash=new.text_hash,
+                language=new.language,
+                normalizer_version=new.normalizer_version,
+                first_seen=new.seen_at,
+                last_seen=new.seen_at,
+                technical=new.technical,
+                structural=new.structural,
+                material=new.material,
+                categories=list(new.categories),
+                counts=dict(new.counts),
+            )
+            session.add(version)
+            session.flush()
+            assert version.id is not None
+            for finding in new.findings:
+                session.add(FindingRecord(version_id=version.id, **finding.__dict__))
+            if check is not None:
+                self._close(session, shop, check.id, "new_version")
+            return version.id
+
+    def _close(self, session: Session, shop: Shop, check_id: int, decision: str) -> None:
+        check = session.get(Check, check_id)
+        if check is not None:
+            check.decision = decision
+            session.add(check)
+        shop.processed_through = max(shop.processed_through, check_id)
+        session.add(shop)
+
+    # --- versions --------------------------------------------------------------------
+
+    def _latest_row(self, session: Session, shop_id: int | None) -> Version | None:
+        return session.exec(
+            select(Version).where(Version.shop_id == shop_id).order_by(col(Version.id).desc()).limit(1)
+        ).first()
+
+    def latest_version(self, shop_name: str) -> StoredVersion | None:
+        with self.session() as session:
+            shop = self._shop(session, shop_name)
+            row = self._latest_row(session, shop.id)
+            return _version(row, shop_name) if row else None
+
+    def versions(self, shop_name: str) -> list[StoredVersion]:
+        """All versions of a shop, oldest first."""
+        with self.session() as session:
+            shop = self._shop(session, shop_name)
+            rows = session.exec(select(Version).where(Version.shop_id == shop.id).order_by(col(Version.id)))
+            return [_version(row, shop_name) for row in rows]
+
+    def version(self, shop_name: str, version_id: int) -> StoredVersion | None:
+        with self.session() as session:
+            shop = self._shop(session, shop_name)
+            row = session.get(Version, version_id)
+            return _version(row, shop_name) if row and row.shop_id == shop.id else None
+
+    def version_at(self, shop_name: str, when: datetime) -> StoredVersion | None:
+        """The version that was current at ``when`` (the last first seen at or before it)."""
+        with self.session() as session:
+            shop = self._shop(session, shop_name)
+            row = session.exec(
+                select(Version)
+                .where(Version.shop_id == shop.id, col(Version.first_seen) <= when)
+                .order_by(col(Version.first_seen).desc(), col(Version.id).desc())
+                .limit(1)
+            ).first()
+            return _version(row, shop_name) if row else None
+
+    def findings(self, version_id: int) -> list[StoredFinding]:
+        with self.session() as session:
+            rows = session.exec(
+                select(FindingRecord).where(FindingRecord.version_id == version_id).order_by(col(FindingRecord.id))
+            )
+            return [
+                StoredFinding(r.category, r.change, r.entity, r.before, r.after, r.section, r.severity, r.detail)
+                for r in rows
+            ]
+
+    def snapshot_ids(self, shop_name: str) -> list[tuple[int, datetime]]:
+        """Snapshot ids of a shop's successful checks in check order, for re-processing."""
+        with self.session() as session:
+            shop = self._shop(session, shop_name)
+            rows = session.exec(
+                select(Check.snapshot_id, Check.at)
+                .where(Check.shop_id == shop.id, col(Check.snapshot_id).is_not(None))
+                .order_by(col(Check.id))
+            )
+            return [(snapshot_id, at) for snapshot_id, at in rows if snapshot_id is not None]
+
+    def snapshot_body(self, snapshot_id: int) -> tuple[bytes, str | None, str]:
+        """The raw body of a snapshot, its content type and its final URL."""
+        with self.session() as session:
+            snapshot = session.get(Snapshot, snapshot_id)
+            if snapshot is None:
+                raise StorageError(f"snapshot {snapshot_id} does not exist")
+            blob_hash, content_type, url = snapshot.blob_hash, snapshot.headers.get("content-type"), snapshot.final_url
+        return self.blobs.get(blob_hash), content_type, url
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    from datetime import UTC
+
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def _now() -> datetime:
+    from datetime import UTC
+
+    return datetime.now(UTC)
+
+
+def _version(row: Version, shop_name: str) -> StoredVersion:
+    return StoredVersion(
+        id=row.id or 0,
+        shop=shop_name,
+        text=row.text,
+        text_hash=row.text_hash,
+        language=row.language,
+        normalizer_version=row.normalizer_version,
+        first_seen=row.first_seen,
+        last_seen=row.last_seen,
+        snapshot_id=row.snapshot_id,
+        technical=row.technical,
+        structural=row.structural,
+        material=row.material,
+        categories=tuple(row.categories or ()),
+        counts=dict(row.counts or {}),
+    )
+
+
+def open_database(url: str, blobs_dir: Path, *, upgrade: bool = True) -> Database:
+    """Open the database, bringing its schema to the current revision (or refusing with StorageError)."""
+    database = Database(url, DirectoryBlobStore(blobs_dir))
+    if upgrade:
+        try:
+            upgrade_schema(database.engine)
+        except SQLAlchemyError as exc:
+            raise StorageError(_describe(url, exc)) from exc
+    return database
