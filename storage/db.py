@@ -226,7 +226,9 @@ class Database:
                 snapshot.text_hash, snapshot.normalizer_version = text_hash, normalizer_version
                 session.add(snapshot)
 
-    def settle_check(self, check: PendingCheck, decision: str, *, seen: bool = False) -> None:
+    def settle_check(
+        self, check: PendingCheck, decision: str, *, seen: bool = False, detail: str | None = None
+    ) -> None:
         """Close a check without a new version; ``seen`` moves the latest version's last-seen."""
         with self.session() as session:
             shop = self._shop(session, check.shop)
@@ -235,7 +237,7 @@ class Database:
                 if latest is not None and latest.last_seen < check.at:
                     latest.last_seen = check.at
                     session.add(latest)
-            self._close(session, shop, check.id, decision)
+            self._close(session, shop, check.id, decision, detail)
 
     def add_version(self, check: PendingCheck | None, shop_name: str, new: NewVersion) -> int:
         """Record a new version and its findings; closes ``check`` in the same transaction."""
@@ -265,10 +267,11 @@ class Database:
                 self._close(session, shop, check.id, "new_version")
             return version.id
 
-    def _close(self, session: Session, shop: Shop, check_id: int, decision: str) -> None:
+    def _close(self, session: Session, shop: Shop, check_id: int, decision: str, detail: str | None = None) -> None:
         check = session.get(Check, check_id)
         if check is not None:
             check.decision = decision
+            check.detail = detail or check.detail
             session.add(check)
         shop.processed_through = max(shop.processed_through, check_id)
         session.add(shop)
