@@ -1,0 +1,105 @@
+"""Tell which language a normalized policy text is written in.
+
+Used by ``normalize`` when a shop does not set ``language``; the classifier picks its phrase
+files by the result. Function words and telling letters per language live in
+``knowledge/languages.toml``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from monitor.errors import KnowledgeError
+
+# Below this many words a guess is noise ("Cookies", "OK").
+_MIN_WORDS = 5
+# The winner needs this share of the words to be its function words...
+_MIN_SHARE = 0.08
+# ...and this lead over the runner-up, else the text is too mixed or too short to say.
+_MIN_LEAD = 1.1
+# A telling letter weighs less than a word: names and loan words carry letters too.
+_LETTER_WEIGHT = 0.5
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+
+
+@dataclass(frozen=True)
+class LanguageProfile:
+    """What one language looks like (a table of ``languages.toml``)."""
+
+    code: str
+    stopwords: frozenset[str]
+    letters: frozenset[str]
+    example: str
+
+
+@lru_cache(maxsize=1)
+def language_profiles() -> tuple[LanguageProfile, ...]:
+    """Load and validate ``knowledge/languages.toml``."""
+    path = resources.files("monitor") / "knowledge" / "languages.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise KnowledgeError(f"{path}: {exc}") from exc
+    profiles = []
+    for code, table in data.items():
+        if not re.fullmatch(r"[a-z]{2}", code) or not isinstance(table, dict):
+            raise KnowledgeError(f"{path}: {code}: expected a table named by an ISO 639-1 code")
+        words, letters, example = table.get("stopwords"), table.get("letters"), table.get("example")
+        if not isinstance(words, list) or not words or not all(isinstance(w, str) for w in words):
+            raise KnowledgeError(f"{path}: {code}.stopwords: expected a list of strings")
+        if not isinstance(letters, str):
+            raise KnowledgeError(f"{path}: {code}.letters: expected a string")
+        if not isinstance(example, str) or not example:
+            raise KnowledgeError(f"{path}: {code}.example: expected a sentence")
+        profiles.append(LanguageProfile(code, frozenset(w.lower() for w in words), frozenset(letters.lower()), example))
+    return tuple(profiles)
+
+
+@lru_cache(maxsize=1)
+def _weights() -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+    """Per word and per letter, the languages it points to, each with 1/(number of them)."""
+    words: dict[str, dict[str, float]] = defaultdict(dict)
+    letters: dict[str, dict[str, float]] = defaultdict(dict)
+    profiles = language_profiles()
+    for table, attribute in ((words, "stopwords"), (letters, "letters")):
+        owners: dict[str, list[str]] = defaultdict(list)
+        for profile in profiles:
+            for key in getattr(profile, attribute):
+                owners[key].append(profile.code)
+        for key, codes in owners.items():
+            table[key] = {code: 1 / len(codes) for code in codes}
+    return dict(words), dict(letters)
+
+
+def language_scores(text: str) -> dict[str, float]:
+    """Score of each language for ``text`` (higher is likelier); empty without evidence."""
+    word_weights, letter_weights = _weights()
+    tokens = [t.lower() for t in _WORD.findall(text)]
+    scores: Counter[str] = Counter()
+    for token, count in Counter(tokens).items():
+        for code, weight in word_weights.get(token, {}).items():
+            scores[code] += weight * count
+        for letter in set(token):
+            for code, weight in letter_weights.get(letter, {}).items():
+                scores[code] += _LETTER_WEIGHT * weight * count
+    return dict(scores)
+
+
+def detect_language(text: str) -> str | None:
+    """ISO 639-1 code of the text's language, or None when there is too little to tell."""
+    words = _WORD.findall(text)
+    if len(words) < _MIN_WORDS:
+        return None
+    ranked = sorted(language_scores(text).items(), key=lambda item: item[1], reverse=True)
+    if not ranked:
+        return None
+    best, score = ranked[0]
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+    if score < _MIN_SHARE * len(words) or score < _MIN_LEAD * runner_up:
+        return None
+    return best
