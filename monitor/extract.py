@@ -14,8 +14,8 @@ from functools import lru_cache
 from importlib import resources
 
 from lxml import etree
+from lxml.etree import _Element as HtmlElement
 from lxml.cssselect import CSSSelector
-from lxml.html import HtmlElement
 
 from monitor.errors import KnowledgeError, NormalizeError
 
@@ -67,6 +67,25 @@ def load_chrome_hints() -> ChromeHints:
     )
 
 
+def text_of(element: HtmlElement) -> str:
+    """All the text under an element."""
+    return "".join(element.itertext())
+
+
+def drop_element(element: HtmlElement) -> None:
+    """Remove an element and its content, keeping the text that follows it."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    if element.tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
+
+
 def _matches_hint(element: HtmlElement, hints: ChromeHints) -> bool:
     classes = (element.get("class") or "").lower()
     ident = (element.get("id") or "").lower()
@@ -115,37 +134,39 @@ def strip_chrome(root: HtmlElement, keep: Sequence[HtmlElement] = ()) -> None:
     never removed, only chrome inside them.
     """
     hints = load_chrome_hints()
-    etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, *hints.never_text, with_tail=False)
-    protected = {id(e) for element in keep for e in (element, *element.iterancestors())}
-    total = len(root.text_content())
+    etree.strip_elements(root, *hints.never_text, with_tail=False)
+    protected = {e for element in keep for e in (element, *element.iterancestors())}
+    total = len(text_of(root))
     doomed: list[HtmlElement] = []
     for element in root.iter(etree.Element):
-        if id(element) in protected or element.tag in ("html", "body", "main"):
+        if element in protected or element.tag in ("html", "body", "main"):
             continue
         if _is_hidden(element) or _is_chrome(element, hints):
             doomed.append(element)
         elif _is_hinted_chrome(element, hints):
-            if len(element.text_content()) <= _CHROME_MAX_SHARE * total:
+            if len(text_of(element)) <= _CHROME_MAX_SHARE * total:
                 doomed.append(element)
     for element in doomed:
-        if element.getparent() is not None:
-            element.drop_tree()
+        drop_element(element)
 
 
-def _content_lengths(root: HtmlElement) -> dict[int, int]:
-    """Length of the non-link text under each element, keyed by ``id(element)``."""
-    elements = list(root.iter(etree.Element))
-    total: dict[int, int] = {}
-    linked: dict[int, int] = {}
+def _content_lengths(root: HtmlElement) -> dict[HtmlElement, int]:
+    """Length of the non-link text under each element.
+
+    Keyed by the elements themselves: lxml makes its Python proxies on demand, so an
+    ``id()`` is only stable while something holds the proxy.
+    """
+    total: dict[HtmlElement, int] = {}
+    linked: dict[HtmlElement, int] = {}
     # Reversed document order visits every element after all of its descendants.
-    for element in reversed(elements):
+    for element in reversed(list(root.iter(etree.Element))):
         length = len((element.text or "").strip())
         link = 0
         for child in element:
-            length += total.get(id(child), 0) + len((child.tail or "").strip())
-            link += linked.get(id(child), 0)
-        total[id(element)] = length
-        linked[id(element)] = length if element.tag == "a" else link
+            length += total.get(child, 0) + len((child.tail or "").strip())
+            link += linked.get(child, 0)
+        total[element] = length
+        linked[element] = length if element.tag == "a" else link
     return {key: total[key] - linked[key] for key in total}
 
 
@@ -161,14 +182,14 @@ def main_content(root: HtmlElement) -> list[HtmlElement]:
     start = body if body is not None else root
     candidates = [e for e in root.iter("main", "article", "div", "section") if e.tag in ("main", "article") or e.get("role") == "main"]
     if candidates:
-        best = max(candidates, key=lambda e: content[id(e)])
-        if content[id(best)] >= _MAIN_MIN_SHARE * content[id(start)]:
+        best = max(candidates, key=lambda e: content[e])
+        if content[best] >= _MAIN_MIN_SHARE * content[start]:
             start = best
     titles: list[HtmlElement] = []
     current = start
     while len(current):
-        child = max(current, key=lambda e: content.get(id(e), 0))
-        if content.get(id(child), 0) < _DESCEND_SHARE * content[id(current)] or content[id(current)] == 0:
+        child = max(current, key=lambda e: content.get(e, 0))
+        if content.get(child, 0) < _DESCEND_SHARE * content[current] or content[current] == 0:
             break
         for sibling in current:
             if sibling is child:
@@ -186,10 +207,10 @@ def _selector(css: str) -> CSSSelector:
 
 def select_elements(root: HtmlElement, select: Sequence[str], url: str) -> list[HtmlElement]:
     """Elements matched by any of ``select``, outermost only, in document order."""
-    matched: set[int] = set()
+    matched: set[HtmlElement] = set()
     for css in select:
         try:
-            matched.update(id(e) for e in _selector(css)(root))
+            matched.update(_selector(css)(root))
         except (etree.XPathError, SyntaxError, ValueError) as exc:
             raise NormalizeError(f"{url}: select {css!r} is not a valid CSS selector: {exc}") from exc
     if not matched:
@@ -198,7 +219,7 @@ def select_elements(root: HtmlElement, select: Sequence[str], url: str) -> list[
     return [
         e
         for e in root.iter(etree.Element)
-        if id(e) in matched and not any(id(a) in matched for a in e.iterancestors())
+        if e in matched and not any(a in matched for a in e.iterancestors())
     ]
 
 
@@ -210,5 +231,4 @@ def remove_elements(root: HtmlElement, remove: Sequence[str], url: str) -> None:
         except (etree.XPathError, SyntaxError, ValueError) as exc:
             raise NormalizeError(f"{url}: remove {css!r} is not a valid CSS selector: {exc}") from exc
         for element in doomed:
-            if element.getparent() is not None:
-                element.drop_tree()
+            drop_element(element)

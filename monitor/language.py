@@ -16,6 +16,8 @@ from importlib import resources
 
 from monitor.errors import KnowledgeError
 
+# The opening of a long policy tells its language as well as the whole of it does.
+_SAMPLE_CHARS = 20_000
 # Below this many words a guess is noise ("Cookies", "OK").
 _MIN_WORDS = 5
 # The winner needs this share of the words to be its function words...
@@ -92,6 +94,7 @@ def language_scores(text: str) -> dict[str, float]:
 
 def detect_language(text: str) -> str | None:
     """ISO 639-1 code of the text's language, or None when there is too little to tell."""
+    text = text[:_SAMPLE_CHARS]
     words = _WORD.findall(text)
     if len(words) < _MIN_WORDS:
         return None

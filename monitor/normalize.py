@@ -14,11 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import lxml.html
 from lxml import etree
 
 from monitor.errors import NormalizeError
-from monitor.extract import main_content, remove_elements, select_elements, strip_chrome
+from monitor.extract import main_content, text_of, remove_elements, select_elements, strip_chrome
 from monitor.language import detect_language
 from monitor.normalize_charset import decode_body
 from monitor.normalize_html import link_targets, render_elements
@@ -93,17 +92,24 @@ def _first_heading(text: str) -> str | None:
     return None
 
 
+def _parser() -> etree.HTMLParser:
+    # A parser per call: lxml parsers are not safe to share between threads.
+    return etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+
+
 def _normalize_html(
     markup: str, url: str | None, select: Sequence[str], remove: Sequence[str]
 ) -> tuple[str, str | None, str | None]:
     where = url or "<document>"
     try:
-        root = lxml.html.document_fromstring(_XML_DECLARATION.sub("", markup))
+        root = etree.fromstring(_XML_DECLARATION.sub("", markup), _parser())
     except (etree.ParserError, ValueError) as exc:
         raise NormalizeError(f"{where}: not a usable HTML document: {exc}") from exc
+    if root is None:
+        raise NormalizeError(f"{where}: no text left after normalization")
     page_title = root.findtext(".//title")
     declared = (root.get("lang") or "").split("-")[0].lower() or None
-    links = LinkPolicy.for_document(url, link_targets(root, url))
+    links = LinkPolicy.for_document(url, [] if url else link_targets(root))
     if remove:
         remove_elements(root, remove, where)
     if select:
@@ -114,7 +120,7 @@ def _normalize_html(
         strip_chrome(root)
         elements = main_content(root)
     text = render_elements(elements, links)
-    title = next((" ".join(h.text_content().split()) for e in elements for h in e.iter("h1")), None)
+    title = next((" ".join(text_of(h).split()) for e in elements for h in e.iter("h1")), None)
     if not title and page_title:
         title = " ".join(page_title.split()) or None
     return text, title, declared

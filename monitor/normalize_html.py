@@ -7,10 +7,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from urllib.parse import urljoin
-
 from lxml import etree
-from lxml.html import HtmlElement
+from lxml.etree import _Element as HtmlElement
 
 from monitor.normalize_links import CLOUDFLARE_EMAIL_TOKEN, LinkPolicy, cloudflare_email, is_cloudflare_href
 
@@ -151,7 +149,6 @@ def render_elements(elements: Iterable[HtmlElement], links: LinkPolicy) -> str:
     return "\n".join(writer.lines)
 
 
-def link_targets(root: HtmlElement, base_url: str | None) -> list[str]:
-    """Absolute targets of the links in ``root``, for guessing the document's own host."""
-    hrefs = (a.get("href", "") for a in root.iter("a"))
-    return [urljoin(base_url, h) if base_url else h for h in hrefs if h]
+def link_targets(root: HtmlElement) -> list[str]:
+    """Targets of the links in ``root``, for guessing the document's own site."""
+    return [href for a in root.iter("a") if (href := a.get("href"))]

@@ -30,11 +30,12 @@ def site_of(host: str | None) -> str | None:
 
 
 def _absolute(href: str, base_url: str | None) -> str | None:
+    """The target of a link leaving the page's host, else None (relative, mailto:, tel:)."""
     href = href.strip()
-    if not href or href.startswith("#"):
-        return None
-    if base_url:
+    if href.startswith("//") and base_url:
         href = urljoin(base_url, href)
+    elif "://" not in href[:12]:
+        return None  # relative, "#", "mailto:", "javascript:": never another site
     parts = urlsplit(href)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return None
