@@ -1,0 +1,60 @@
+"""One crawl pass: fetch the due shops (Scrapy), process the new checks, deliver alerts.
+
+The crawler is reached through one lazy import of ``crawler.runner`` so that every other
+command starts without Scrapy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from monitor.config import Config
+from monitor.errors import UsageError
+from monitor.process import process_pending
+from storage.db import Database, open_database
+
+
+def open_configured_database(config: Config) -> Database:
+    database = open_database(config.database_url, config.blobs_path)
+    database.sync_shops((shop.name, shop.url, shop.language) for shop in config.shops)
+    return database
+
+
+def select_shops(config: Config, database: Database, names: Sequence[str], everything: bool, now: datetime) -> list[str]:
+    """The shops to fetch: the named ones, all with ``everything``, else those that are due."""
+    from monitor.schedule import due_shops
+
+    known = {shop.name for shop in config.shops}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise UsageError(f"unknown shop {unknown[0]!r} (not in {config.source})")
+    if names:
+        return list(dict.fromkeys(names))
+    if everything:
+        return [shop.name for shop in config.shops]
+    return [shop.name for shop in due_shops(config.shops, database.last_checks(), now, config.crawl.interval)]
+
+
+def run_crawl(config: Config, names: Sequence[str], *, everything: bool, now: datetime, verbose: bool = False) -> dict[str, Any]:
+    """Run one pass and return the summary of the interface spec."""
+    from crawler.runner import run_pass  # the one lazy import of the crawler
+
+    database = open_configured_database(config)
+    shops = select_shops(config, database, names, everything, now)
+    fetched = run_pass(config, shops, verbose=verbose) if shops else None
+    processed = process_pending(database, config)
+    errors = [
+        {"shop": shop, "outcome": outcome, "detail": detail} for shop, outcome, detail in (fetched.errors if fetched else [])
+    ]
+    errors += [{"shop": shop, "outcome": "unusable", "detail": detail} for shop, detail in processed.problems]
+    summary: dict[str, Any] = {
+        "shops": len(shops),
+        "fetched": fetched.fetched if fetched else 0,
+        "unchanged": processed.unchanged,
+        "new_versions": len(processed.versions),
+        "material_changes": processed.material_changes,
+        "errors": errors,
+    }
+    return summary

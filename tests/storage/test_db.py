@@ -1,0 +1,106 @@
+"""Storage on real SQLite and PostgreSQL: fetches, snapshots, versions, cursors, migrations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from storage.db import Database, open_database
+from storage.errors import StorageError
+from storage.records import FetchRecord, NewVersion, Outcome, StoredFinding
+
+T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+
+
+def fetch(body: bytes | None = b"<p>policy</p>", at: datetime = T0, outcome: Outcome = Outcome.OK, **extra: object) -> FetchRecord:
+    return FetchRecord("shop", "https://shop.example/privacy", outcome, at, status=200 if body else None,
+                       body=body, headers={"Content-Type": "text/html", "ETag": '"v1"'}, **extra)  # type: ignore[arg-type]
+
+
+def version(text_value: str, at: datetime, snapshot_id: int | None = None, **extra: object) -> NewVersion:
+    return NewVersion(text_value, f"hash-{text_value}", "en", "1", snapshot_id, at, **extra)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def db(database: Database) -> Database:
+    database.sync_shops([("shop", "https://shop.example/privacy", "en")])
+    return database
+
+
+def test_same_body_is_stored_once_and_checks_share_its_snapshot(db: Database) -> None:
+    db.record_fetch(fetch(at=T0))
+    db.record_fetch(fetch(at=T0 + timedelta(hours=1)))
+    first, second = db.pending_checks("shop")
+    assert first.snapshot_id == second.snapshot_id is not None
+    assert db.snapshot_body(first.snapshot_id)[0] == b"<p>policy</p>"
+
+
+def test_failed_fetch_stores_no_snapshot(db: Database) -> None:
+    db.record_fetch(FetchRecord("shop", "https://shop.example/privacy", Outcome.TIMEOUT, T0, detail="no answer in 30s"))
+    (check,) = db.pending_checks("shop")
+    assert check.outcome == "timeout" and check.snapshot_id is None
+    assert db.versions("shop") == []
+
+
+def test_successful_fetch_remembers_validators_for_conditional_requests(db: Database) -> None:
+    db.record_fetch(fetch())
+    assert db.conditional_validators()["shop"] == ('"v1"', None)
+
+
+def test_settled_checks_are_not_pending_again(db: Database) -> None:
+    db.record_fetch(fetch())
+    (check,) = db.pending_checks("shop")
+    db.add_version(check, "shop", version("a", T0, check.snapshot_id))
+    assert db.pending_checks("shop") == []
+    db.record_fetch(fetch(at=T0 + timedelta(days=1)))
+    (later,) = db.pending_checks("shop")
+    db.settle_check(later, "unchanged", seen=True)
+    assert db.latest_version("shop").last_seen == T0 + timedelta(days=1)  # type: ignore[union-attr]
+
+
+def test_versions_are_found_by_id_date_and_latest_with_aware_times(db: Database) -> None:
+    first = db.add_version(None, "shop", version("a", T0))
+    second = db.add_version(None, "shop", version("b", T0 + timedelta(days=10), material=True,
+                                                  categories=("retention",),
+                                                  findings=(StoredFinding("retention", "modified", None, "2 years", "5 years", "Retention"),)))
+    assert [v.id for v in db.versions("shop")] == [first, second]
+    assert db.version_at("shop", T0 + timedelta(days=5)).id == first  # type: ignore[union-attr]
+    assert db.version_at("shop", T0 - timedelta(days=1)) is None
+    latest = db.latest_version("shop")
+    assert latest is not None and latest.id == second and latest.first_seen.tzinfo is not None
+    assert latest.categories == ("retention",)
+    assert db.findings(second)[0].after == "5 years"
+
+
+def test_unknown_shop_is_a_storage_error(db: Database) -> None:
+    with pytest.raises(StorageError, match="shop 'nope'"):
+        db.versions("nope")
+
+
+def test_opening_twice_does_not_migrate_again(database_url: str, tmp_path: Path) -> None:
+    open_database(database_url, tmp_path / "b").engine.dispose()
+    again = open_database(database_url, tmp_path / "b")
+    with again.engine.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() is not None
+    again.engine.dispose()
+
+
+def test_database_from_a_newer_policywatch_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'newer.db'}"
+    open_database(url, tmp_path / "b").engine.dispose()
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = 'ffff_future'"))
+    engine.dispose()
+    with pytest.raises(StorageError, match="revision ffff_future"):
+        open_database(url, tmp_path / "b")
+
+
+def test_unwritable_database_is_one_storage_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(StorageError):
+        open_database(f"sqlite:///{blocker / 'x.db'}", tmp_path / "b")
