@@ -194,8 +194,8 @@ def main_content(root: HtmlElement) -> list[HtmlElement]:
         for sibling in current:
             if sibling is child:
                 break
-            if sibling.tag in _TITLE_TAGS:
-                titles.append(sibling)
+            # The page title often sits in a wrapper of its own next to the text's wrapper.
+            titles.extend(sibling.iter(*_TITLE_TAGS) if sibling.tag in _TITLE_TAGS else sibling.iter("h1"))
         current = child
     return [*titles, current]
 
