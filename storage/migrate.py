@@ -1,49 +1,60 @@
-"""Bring a database schema to the current Alembic revision, or refuse with one line."""
+"""Bring a database schema to the current Alembic revision, or refuse with one line.
+
+Alembic is imported only when a migration has to run: the commands that just read the
+history start faster that way.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.util import CommandError
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
 from storage.errors import StorageError
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+# The newest revision under migrations/versions (a test checks it is Alembic's head).
+HEAD_REVISION = "0001"
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
-def _known(script: ScriptDirectory, revision: str) -> bool:
-    try:
-        return script.get_revision(revision) is not None
-    except CommandError:
-        return False
+def current_revisions(engine: Engine) -> set[str]:
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return set()
+        return {row[0] for row in connection.execute(text("SELECT version_num FROM alembic_version"))}
 
 
 def upgrade_schema(engine: Engine) -> None:
     """Apply pending migrations; refuse a database written by a newer policywatch."""
+    current = current_revisions(engine)
+    if current == {HEAD_REVISION}:
+        return
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
     config = alembic_config()
     script = ScriptDirectory.from_config(config)
-    heads = set(script.get_heads())
-    with engine.connect() as connection:
-        current = set(MigrationContext.configure(connection).get_current_heads())
-    if current == heads:
-        return
-    unknown = {revision for revision in current if not _known(script, revision)}
-    if unknown:
-        raise StorageError(
-            f"database schema is at revision {', '.join(sorted(unknown))}, which this policywatch does not know; "
-            "upgrade policywatch"
-        )
+    for revision in current:
+        try:
+            script.get_revision(revision)
+        except CommandError:
+            raise StorageError(
+                f"database schema is at revision {revision}, which this policywatch does not know; upgrade policywatch"
+            ) from None
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
