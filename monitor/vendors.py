@@ -1,0 +1,362 @@
+"""The registry of known third parties, loaded from ``monitor/knowledge/vendors.toml``.
+
+The classify step asks it which vendors a sentence names (``find``), what party a name or a
+domain belongs to (``by_name``, ``by_domain``), and compares party names with
+``canonical_party_name`` so that "Klarna Bank AB" and "Klarna Bank" are one party.
+
+Matching rules, decided here once:
+
+- Names are matched case-insensitively, with Unicode word boundaries (Cyrillic included).
+  Vendors marked ``ambiguous`` ("Rule", "Square", "Bring") are matched only in their exact
+  case, so "we will bring your order" names nobody.
+- A legal form may follow a name ("Stripe, Inc.", "Klarna Bank AB (publ)"); it is part of
+  the match. Possessives are recognized: "Klarna's", "Klarna:s", and the bare genitive "s"
+  ("Klarnas", "Googles") but only when the name starts with a capital letter as written,
+  so the English word "stripes" is not Stripe while the Swedish "Stripes villkor" is.
+- A name glued to other letters ("PayPalkonto") is not a match, a hyphenated compound
+  ("PayPal-konto") is. Nothing inside an e-mail address is a match: an address names a
+  mailbox, usually the shop's own, not a recipient of data.
+- Domains (``klarna.com``, ``https://www.klarna.se/...``) map to their vendor.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+from urllib.parse import urlsplit
+
+from monitor.errors import KnowledgeError
+
+ROLES = frozenset(
+    "payment bnpl platform carrier email_marketing sms analytics advertising hosting cdn "
+    "support chat reviews consent credit_check debt_collection fraud identity accounting "
+    "social marketplace search maps affiliate price_comparison bank insurance other".split()
+)
+
+_FIELDS = {"name", "role", "aliases", "domains", "formerly", "processor", "ambiguous", "exclude"}
+_SPACE = " "
+_END = ""
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_HOST = re.compile(
+    r"(?<![\w@.-])((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,24})(?![\w-])", re.IGNORECASE
+)
+_PUNCTUATION = re.compile(r"[^\w\s]+")
+
+
+@dataclass(frozen=True)
+class Vendor:
+    """One third party: its display name, role and every way a policy may write it."""
+
+    key: str
+    name: str
+    role: str
+    aliases: tuple[str, ...]
+    domains: tuple[str, ...]
+    formerly: tuple[str, ...]
+    processor: bool
+    ambiguous: bool
+
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        """The name, the aliases and the former names."""
+        return (self.name, *self.aliases, *self.formerly)
+
+
+@dataclass(frozen=True)
+class VendorMatch:
+    """A mention of a vendor in a text; ``surface`` is ``text[start:end]``."""
+
+    vendor: Vendor
+    surface: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class _Naming:
+    """How party names are written around the name itself (from ``legal_forms.toml``)."""
+
+    suffixes: tuple[str, ...]
+    prefixes: tuple[str, ...]
+    possessives: tuple[str, ...]
+    second_level: frozenset[str]
+    label_tlds: frozenset[str]
+
+
+def _resource(name: str) -> tuple[str, dict[str, Any]]:
+    path = resources.files("monitor") / "knowledge" / name
+    try:
+        return str(path), tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise KnowledgeError(f"{path}: {exc}") from exc
+
+
+def _strings(file: str, key: str, value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise KnowledgeError(f"{file}: {key}: expected a list of non-empty strings")
+    return tuple(" ".join(v.split()) for v in value)
+
+
+@lru_cache(maxsize=1)
+def _naming() -> _Naming:
+    file, data = _resource("legal_forms.toml")
+    domains = data.get("domains", {})
+    if not isinstance(domains, dict):
+        raise KnowledgeError(f"{file}: domains: expected a table")
+
+    def strings(table: dict[str, Any], key: str, label: str) -> tuple[str, ...]:
+        return _strings(file, label, table.get(key))
+
+    # Longest first, so that "GmbH & Co. KG" is taken whole rather than as "GmbH".
+    by_length = lambda forms: tuple(sorted(set(forms), key=len, reverse=True))  # noqa: E731
+    return _Naming(
+        suffixes=by_length(strings(data, "suffixes", "suffixes")),
+        prefixes=by_length(strings(data, "prefixes", "prefixes")),
+        possessives=by_length(strings(data, "possessives", "possessives")),
+        second_level=frozenset(s.lower() for s in strings(domains, "second_level", "domains.second_level")),
+        label_tlds=frozenset(s.lower() for s in strings(domains, "label_tlds", "domains.label_tlds")),
+    )
+
+
+@lru_cache(maxsize=1)
+def _legal_form_pattern() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    naming = _naming()
+    # A legal form counts only as a whole word: "Visma Spcs" keeps its "Spcs".
+    suffix = "|".join(re.escape(f) for f in naming.suffixes)
+    prefix = "|".join(re.escape(f) for f in naming.prefixes)
+    return (
+        re.compile(rf"(?:[\s,]+(?:{suffix})(?![\w]))+\s*$", re.IGNORECASE),
+        re.compile(rf"^\s*(?:{prefix})(?!\w)", re.IGNORECASE),
+    )
+
+
+def canonical_party_name(name: str) -> str:
+    """The comparable form of a party name: legal forms, punctuation and case removed.
+
+    ``canonical_party_name("Klarna Bank AB (publ)") == canonical_party_name("klarna bank")``.
+    """
+    trailing, leading = _legal_form_pattern()
+    text = " ".join(name.split())
+    stripped = leading.sub("", trailing.sub("", text))
+    # A name that is nothing but a legal form ("AS") stays itself.
+    text = stripped if _PUNCTUATION.sub(" ", stripped).strip() else text
+    return " ".join(_PUNCTUATION.sub(" ", text).casefold().split())
+
+
+def _registrable_label(host: str, second_level: frozenset[str]) -> tuple[str, str]:
+    """``shop.klarna.co.uk`` → (``klarna``, ``co.uk``): the label a company registers."""
+    labels = host.split(".")
+    width = 2 if ".".join(labels[-2:]) in second_level and len(labels) > 2 else 1
+    if len(labels) <= width:
+        return "", ".".join(labels)
+    return labels[-width - 1], ".".join(labels[-width:])
+
+
+def _trie_pattern(words: Iterable[str]) -> str:
+    """One regex alternation shaped as a prefix trie: fast, and longest spelling first."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[_END] = {}
+    return _render(trie)
+
+
+def _render(node: dict[str, Any]) -> str:
+    branches = []
+    for char, child in sorted(node.items()):
+        if char == _END:
+            continue
+        piece = r"\s+" if char == _SPACE else re.escape(char)
+        branches.append(piece + _render(child))
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if _END in node else body
+
+
+class VendorRegistry:
+    """Finds and looks up the vendors of ``vendors.toml``."""
+
+    def __init__(self, vendors: Iterable[Vendor], excluded: Iterable[tuple[str, bool]] = ()):
+        naming = _naming()
+        self._vendors = tuple(vendors)
+        self._second_level = naming.second_level
+        self._label_tlds = naming.label_tlds
+        self._by_name: dict[str, Vendor] = {}
+        self._by_domain: dict[str, Vendor] = {}
+        labels: dict[str, set[Vendor]] = {}
+        # Spelling as written (lower-cased unless exact case matters) → vendor; None marks an
+        # excluded phrase ("Times Square") that wins over the shorter name inside it.
+        self._folded: dict[str, Vendor | None] = {}
+        self._exact: dict[str, Vendor | None] = {}
+        for vendor in self._vendors:
+            for spelling in vendor.spellings:
+                self._by_name.setdefault(canonical_party_name(spelling), vendor)
+                if vendor.ambiguous:
+                    self._exact[spelling] = vendor
+                else:
+                    self._folded[spelling.lower()] = vendor
+            for domain in vendor.domains:
+                self._by_domain[domain] = vendor
+                label, _ = _registrable_label(domain, self._second_level)
+                if not vendor.ambiguous and len(label) >= 4:
+                    labels.setdefault(label, set()).add(vendor)
+        for phrase, exact in excluded:
+            if exact:
+                self._exact.setdefault(phrase, None)
+            else:
+                self._folded.setdefault(phrase.lower(), None)
+        # A label registered by two vendors ("google") says nothing on its own.
+        self._by_label = {label: next(iter(vs)) for label, vs in labels.items() if len(vs) == 1}
+        self._patterns = [
+            self._compile(self._folded, naming, re.IGNORECASE),
+            self._compile(self._exact, naming, 0),
+        ]
+
+    @staticmethod
+    def _compile(spellings: dict[str, Vendor | None], naming: _Naming, flags: int) -> re.Pattern[str] | None:
+        if not spellings:
+            return None
+        legal = "|".join(re.escape(form) for form in naming.suffixes)
+        possessive = "|".join(re.escape(p) for p in naming.possessives)
+        # The lookahead finds every starting point, so a shorter mention cannot hide a
+        # longer one that starts inside it; ``find`` then keeps the longest.
+        return re.compile(
+            rf"(?=(?<![\w@])(?P<whole>(?P<name>{_trie_pattern(spellings)})"
+            rf"(?P<legal>,?\s+(?-i:{legal}))?(?P<poss>{possessive})?)(?![\w@]))",
+            flags,
+        )
+
+    def __len__(self) -> int:
+        return len(self._vendors)
+
+    def __iter__(self) -> Any:
+        return iter(self._vendors)
+
+    def by_name(self, name: str) -> Vendor | None:
+        """The vendor one of whose spellings is ``name`` (any case, legal form ignored)."""
+        return self._by_name.get(canonical_party_name(name))
+
+    def by_domain(self, host: str) -> Vendor | None:
+        """The vendor owning ``host`` (a host name or a URL), or one of its subdomains.
+
+        A host whose registered label belongs to one vendor only maps to it under another
+        country or generic TLD too: ``klarna.se`` is Klarna although the file says
+        ``klarna.com``.
+        """
+        if "/" in host:
+            host = urlsplit(host if "//" in host else f"//{host}").hostname or ""
+        host = host.lower().strip(".").split(":")[0]
+        labels = host.split(".")
+        for index in range(len(labels) - 1):
+            vendor = self._by_domain.get(".".join(labels[index:]))
+            if vendor is not None:
+                return vendor
+        label, tld = _registrable_label(host, self._second_level)
+        if tld in self._label_tlds or tld in self._second_level:
+            return self._by_label.get(label)
+        return None
+
+    def find(self, text: str) -> list[VendorMatch]:
+        """Every vendor mention in ``text``, non-overlapping, the longest preferred, in order."""
+        candidates: list[tuple[int, int, Vendor | None]] = []
+        for pattern, table, folded in zip(self._patterns, (self._folded, self._exact), (True, False)):
+            if pattern is None:
+                continue
+            for match in pattern.finditer(text):
+                name = match.group("name")
+                spelling = " ".join(name.split())
+                vendor_or_none = table.get(spelling.lower() if folded else spelling, False)
+                if vendor_or_none is False:
+                    continue
+                possessive = match.group("poss") or ""
+                if possessive.isalpha() and (match.group("legal") or not name[0].isupper()):
+                    continue  # "stripes" is a word, not Stripe's
+                candidates.append((match.start("whole"), match.end("whole"), vendor_or_none))
+        for match in _HOST.finditer(text):
+            vendor = self.by_domain(match.group(1))
+            if vendor is not None:
+                candidates.append((match.start(1), match.end(1), vendor))
+        emails = [m.span() for m in _EMAIL.finditer(text)] if "@" in text else []
+        taken = bytearray(len(text))
+        found: list[VendorMatch] = []
+        for start, end, vendor in sorted(candidates, key=lambda c: (c[0] - c[1], c[0])):
+            if any(taken[start:end]):
+                continue
+            taken[start:end] = b"\x01" * (end - start)
+            if vendor is None or any(s <= start and end <= e for s, e in emails):
+                continue
+            found.append(VendorMatch(vendor, text[start:end], start, end))
+        return sorted(found, key=lambda m: m.start)
+
+
+def _vendor(file: str, key: str, table: object) -> tuple[Vendor, tuple[str, ...]]:
+    if not isinstance(table, dict):
+        raise KnowledgeError(f"{file}: {key}: expected a table")
+    unknown = set(table) - _FIELDS
+    if unknown:
+        raise KnowledgeError(f"{file}: {key}.{sorted(unknown)[0]}: unknown field")
+    name = table.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise KnowledgeError(f"{file}: {key}.name: expected a non-empty string")
+    role = table.get("role")
+    if role not in ROLES:
+        raise KnowledgeError(f"{file}: {key}.role: {role!r} is not one of {', '.join(sorted(ROLES))}")
+    flags = {}
+    for flag, default in (("processor", True), ("ambiguous", False)):
+        flags[flag] = table.get(flag, default)
+        if not isinstance(flags[flag], bool):
+            raise KnowledgeError(f"{file}: {key}.{flag}: expected true or false")
+    lists = {f: _strings(file, f"{key}.{f}", table.get(f, [])) for f in ("aliases", "domains", "formerly", "exclude")}
+    for domain in lists["domains"]:
+        if domain != domain.lower() or "/" in domain or "." not in domain:
+            raise KnowledgeError(f"{file}: {key}.domains: {domain!r} is not a lower-case host name")
+    vendor = Vendor(
+        key=key,
+        name=" ".join(name.split()),
+        role=role,
+        aliases=lists["aliases"],
+        domains=lists["domains"],
+        formerly=lists["formerly"],
+        processor=flags["processor"],
+        ambiguous=flags["ambiguous"],
+    )
+    return vendor, lists["exclude"]
+
+
+def parse_vendors(file: str, data: dict[str, Any]) -> VendorRegistry:
+    """Validate the tables of a vendors file into a registry; ``file`` names it in errors.
+
+    Two vendors may not share a spelling or a domain: a name must say which party it is.
+    """
+    vendors: list[Vendor] = []
+    excluded: list[tuple[str, bool]] = []
+    owners: dict[str, str] = {}
+    domains: dict[str, str] = {}
+    for key, table in data.items():
+        vendor, exclude = _vendor(file, key, table)
+        for spelling in vendor.spellings:
+            canonical = canonical_party_name(spelling)
+            if not canonical:
+                raise KnowledgeError(f"{file}: {key}: {spelling!r} is only a legal form")
+            if owners.setdefault(canonical, key) != key:
+                raise KnowledgeError(f"{file}: {key}: {spelling!r} is also a name of {owners[canonical]}")
+        for domain in vendor.domains:
+            if domains.setdefault(domain, key) != key:
+                raise KnowledgeError(f"{file}: {key}.domains: {domain!r} is also a domain of {domains[domain]}")
+        vendors.append(vendor)
+        excluded.extend((phrase, vendor.ambiguous) for phrase in exclude)
+    return VendorRegistry(vendors, excluded)
+
+
+@lru_cache(maxsize=1)
+def load_vendors() -> VendorRegistry:
+    """The registry of ``monitor/knowledge/vendors.toml``, loaded and validated once."""
+    return parse_vendors(*_resource("vendors.toml"))
