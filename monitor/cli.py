@@ -71,14 +71,15 @@ def _print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
 
 
-def _config():  # type: ignore[no-untyped-def]
+def _config(*, check_targets: bool = True):  # type: ignore[no-untyped-def]
+    """The validated config; read-only commands skip parsing notification URLs (slow)."""
     from monitor.config import load_config
 
-    return load_config(options.config)
+    return load_config(options.config, check_targets=check_targets)
 
 
 def _database(config: Any):  # type: ignore[no-untyped-def]
-    from monitor.crawl_pass import open_configured_database
+    from monitor.database import open_configured_database
 
     return open_configured_database(config)
 
@@ -126,7 +127,7 @@ def shops(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
     """
     from monitor.report import shops_json, shops_text
 
-    config = _config()
+    config = _config(check_targets=False)
     states = _database(config).shop_states()
     if as_json:
         _print_json(shops_json(states))
@@ -147,7 +148,7 @@ def history(
     from monitor.history import versions
     from monitor.report import history_json, history_text
 
-    database = _database(_config())
+    database = _database(_config(check_targets=False))
     found = versions(database, shop)
     if as_json:
         _print_json(history_json(shop, found))
@@ -170,7 +171,7 @@ def show(
 
     if version is not None and at is not None:
         raise UsageError("give --version or --at, not both")
-    database = _database(_config())
+    database = _database(_config(check_targets=False))
     ref = str(version) if version is not None else at
     sys.stdout.write(resolve_version(database, shop, ref).text.rstrip("\n") + "\n")
 
@@ -216,7 +217,7 @@ def diff(
     """
     from monitor.history import diff_versions
 
-    database = _database(_config())
+    database = _database(_config(check_targets=False))
     found = diff_versions(database, shop, from_ref, to_ref)
     _render(
         found.report, fmt, context, f"{shop}: version {found.old.id} → {found.new.id}",

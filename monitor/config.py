@@ -226,8 +226,12 @@ def _check_notify_urls(config: Config, path: Path) -> None:
             raise ConfigError(f"{path}: notify[{index}].url: not a URL Apprise can use")
 
 
-def parse_config(text: str, path: Path) -> Config:
-    """Validate config text; ``path`` is used for messages and relative paths."""
+def parse_config(text: str, path: Path, *, check_targets: bool = True) -> Config:
+    """Validate config text; ``path`` is used for messages and relative paths.
+
+    ``check_targets`` parses each notification URL with Apprise (slow to import); commands
+    that only read the history skip it.
+    """
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -239,7 +243,8 @@ def parse_config(text: str, path: Path) -> Config:
         raise ConfigError(_validation_message(path, exc)) from None
     if "source" in raw:
         raise ConfigError(f"{path}: source: unknown key")
-    _check_notify_urls(config, path)
+    if check_targets:
+        _check_notify_urls(config, path)
     return config
 
 
@@ -248,7 +253,7 @@ def config_path(explicit: str | Path | None) -> Path:
     return Path(explicit or os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
 
 
-def load_config(path: str | Path | None = None) -> Config:
+def load_config(path: str | Path | None = None, *, check_targets: bool = True) -> Config:
     """Read and validate the config file, or raise ``ConfigError`` with one line."""
     path = config_path(path)
     try:
@@ -257,4 +262,4 @@ def load_config(path: str | Path | None = None) -> Config:
         raise ConfigError(f"{path}: no such config file (copy config.example.toml to start)") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read ({exc})") from None
-    return parse_config(text, path.resolve())
+    return parse_config(text, path.resolve(), check_targets=check_targets)

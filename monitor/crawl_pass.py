@@ -13,13 +13,8 @@ from typing import Any
 from monitor.config import Config
 from monitor.errors import UsageError
 from monitor.process import process_pending
-from storage.db import Database, open_database
-
-
-def open_configured_database(config: Config) -> Database:
-    database = open_database(config.database_url, config.blobs_path)
-    database.sync_shops((shop.name, shop.url, shop.language) for shop in config.shops)
-    return database
+from monitor.database import open_configured_database
+from storage.db import Database
 
 
 def select_shops(config: Config, database: Database, names: Sequence[str], everything: bool, now: datetime) -> list[str]:

@@ -6,13 +6,16 @@ The library behind ``history``, ``show``, ``diff`` and ``import``; no Scrapy, no
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from datetime import UTC, datetime, time
 from pathlib import Path
 
-from monitor.compare import ChangeReport, compare_texts
 from monitor.errors import UsageError
 from storage.db import Database
 from storage.records import StoredVersion
+
+if TYPE_CHECKING:
+    from monitor.compare import ChangeReport
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,8 @@ def versions(database: Database, shop: str) -> list[StoredVersion]:
 
 def diff_versions(database: Database, shop: str, old_ref: str | None, new_ref: str | None) -> VersionDiff:
     """The change between two versions; by default the last change (previous → latest)."""
+    from monitor.compare import compare_texts
+
     _known_shop(database, shop)
     new = resolve_version(database, shop, new_ref)
     if old_ref is not None:
