@@ -82,7 +82,7 @@ def language_scores(text: str) -> dict[str, float]:
     """Score of each language for ``text`` (higher is likelier); empty without evidence."""
     word_weights, letter_weights = _weights()
     tokens = [t.lower() for t in _WORD.findall(text)]
-    scores: Counter[str] = Counter()
+    scores: dict[str, float] = defaultdict(float)
     for token, count in Counter(tokens).items():
         for code, weight in word_weights.get(token, {}).items():
             scores[code] += weight * count

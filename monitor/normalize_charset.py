@@ -85,7 +85,7 @@ def detect_encoding(body: bytes, content_type: str | None = None) -> str:
 def decode_body(body: bytes, content_type: str | None = None) -> str:
     """Decode raw bytes to text, never failing: undecodable bytes become U+FFFD."""
     encoding = detect_encoding(body, content_type)
-    bom_encoding, bom = read_bom(body)
-    if bom_encoding:
+    _, bom = read_bom(body)
+    if bom:
         body = body[len(bom) :]
     return body.decode(encoding, errors="replace")

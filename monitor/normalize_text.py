@@ -42,8 +42,11 @@ def _protect(text: str) -> str:
     return _ESCAPE.sub(lambda m: chr(_PRIVATE + ord(m.group(1))), text)
 
 
+_RESTORE = {_PRIVATE + code: code for code in range(128)}
+
+
 def _restore(text: str) -> str:
-    return "".join(chr(ord(c) - _PRIVATE) if _PRIVATE <= ord(c) < _PRIVATE + 128 else c for c in text)
+    return text.translate(_RESTORE)
 
 
 def _hrefs(text: str) -> list[str]:
