@@ -14,6 +14,7 @@ from monitor.compare import compare_texts
 from monitor.config import Config, ShopConfig
 from monitor.errors import NormalizeError
 from monitor.normalize import NORMALIZER_VERSION, Document, normalize, text_hash
+from monitor.notify_targets import version_outbox
 from storage.db import Database
 from storage.records import NewVersion, Outcome, PendingCheck, StoredFinding, StoredVersion
 
@@ -85,7 +86,9 @@ def new_version_from(
     )
 
 
-def _process_check(database: Database, shop: ShopConfig, check: PendingCheck, report: ProcessReport) -> None:
+def _process_check(
+    database: Database, config: Config, shop: ShopConfig, check: PendingCheck, report: ProcessReport
+) -> None:
     report.checks += 1
     if check.outcome == Outcome.NOT_MODIFIED:
         database.settle_check(check, "unchanged", seen=True)
@@ -118,7 +121,7 @@ def _process_check(database: Database, shop: ShopConfig, check: PendingCheck, re
         report.unchanged += 1
         return
     new = new_version_from(document, latest, snapshot_id=check.snapshot_id, seen_at=check.at)
-    version_id = database.add_version(check, shop.name, new)
+    version_id = database.add_version(check, shop.name, new, version_outbox(config, shop.name, new))
     report.versions.append(
         VersionEvent(shop.name, version_id, latest.id if latest else None, new.material, new.categories)
     )
@@ -132,7 +135,7 @@ def process_pending(database: Database, config: Config, shops: Iterable[str] | N
         if wanted is not None and shop.name not in wanted:
             continue
         for check in database.pending_checks(shop.name):
-            _process_check(database, shop, check, report)
+            _process_check(database, config, shop, check, report)
     return report
 
 

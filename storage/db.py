@@ -7,7 +7,7 @@ confirm a version, read versions by id, by date, latest, oldest first. Deciding
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +22,7 @@ from storage.blobs import BlobStore, DirectoryBlobStore
 from storage.errors import StorageError
 from storage.migrate import upgrade_schema
 from storage.models import Check, FindingRecord, Shop, Snapshot, Version
+from storage.outbox import OutboxEntry, add_deliveries
 from storage.records import (
     FetchRecord,
     NewVersion,
@@ -242,8 +243,10 @@ class Database:
                     session.add(latest)
             self._close(session, shop, check.id, decision, detail)
 
-    def add_version(self, check: PendingCheck | None, shop_name: str, new: NewVersion) -> int:
-        """Record a new version and its findings; closes ``check`` in the same transaction."""
+    def add_version(
+        self, check: PendingCheck | None, shop_name: str, new: NewVersion, outbox: Sequence[OutboxEntry] = ()
+    ) -> int:
+        """Record a new version, its findings and its ``outbox`` alerts; closes ``check`` in the same transaction."""
         with self.session() as session:
             shop = self._shop(session, shop_name)
             version = Version(
@@ -266,6 +269,8 @@ class Database:
             assert version.id is not None
             for finding in new.findings:
                 session.add(FindingRecord(version_id=version.id, **finding.__dict__))
+            add_deliveries(session, outbox, shop_id=shop.id or 0, event=f"version:{version.id}", kind="change",
+                           now=new.seen_at, version_id=version.id)
             if check is not None:
                 self._close(session, shop, check.id, "new_version")
             return version.id

@@ -127,3 +127,51 @@ class FindingRecord(SQLModel, table=True):
     section: str | None = None
     severity: int = 0
     detail: str = ""
+
+
+class Delivery(SQLModel, table=True):
+    """The outbox: one alert owed to one notify target, written with the event that causes it.
+
+    ``target`` is a stable hash of the expanded Apprise URL (never the URL, which may hold
+    secrets). The unique (target, event) pair is what makes a delivery happen at most once.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("target", "event"),
+        Index("ix_delivery_state_next_attempt_at", "state", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    target: str = Field(max_length=32)
+    # What is announced: "version:<id>", or "monitoring:<problem>:<start|end>:<check id>".
+    event: str = Field(max_length=128)
+    kind: str = Field(max_length=16)
+    shop_id: int = Field(foreign_key="shop.id")
+    version_id: int | None = Field(default=None, foreign_key="version.id")
+    detail: str = ""
+    # pending -> sending (claimed, committed before the send) -> sent.
+    state: str = Field(default="pending", max_length=16)
+    created_at: datetime = _utc_column()
+    # Not before this instant: the end of the digest period, else the creation time.
+    due_at: datetime = _utc_column()
+    next_attempt_at: datetime = _utc_column()
+    attempts: int = 0
+    last_attempt_at: datetime | None = _utc_column(nullable=True)
+    last_error: str | None = None
+    sent_at: datetime | None = _utc_column(nullable=True)
+
+
+class MonitorState(SQLModel, table=True):
+    """A monitoring problem of a shop (page gone, unreachable, ...) and whether it is ongoing."""
+
+    __tablename__ = "monitor_state"
+    __table_args__ = (UniqueConstraint("shop_id", "problem"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    shop_id: int = Field(foreign_key="shop.id")
+    problem: str = Field(max_length=16)
+    active: bool = False
+    # The check that started (or, when inactive, ended) the problem.
+    check_id: int = 0
+    since: datetime = _utc_column()
+    detail: str = ""

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 10:39:04.105697
+Create Date: 2026-11-23 10:44:47.040011
 
 """
 from typing import Sequence, Union
@@ -35,6 +35,18 @@ def upgrade() -> None:
     sa.Column('created_at', storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('name')
+    )
+    op.create_table('monitor_state',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('shop_id', sa.Integer(), nullable=False),
+    sa.Column('problem', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('check_id', sa.Integer(), nullable=False),
+    sa.Column('since', storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('detail', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('shop_id', 'problem')
     )
     op.create_table('snapshot',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -92,6 +104,30 @@ def upgrade() -> None:
     with op.batch_alter_table('version', schema=None) as batch_op:
         batch_op.create_index('ix_version_shop_id_first_seen', ['shop_id', 'first_seen'], unique=False)
 
+    op.create_table('delivery',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('target', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('event', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('shop_id', sa.Integer(), nullable=False),
+    sa.Column('version_id', sa.Integer(), nullable=True),
+    sa.Column('detail', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('created_at', storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('due_at', storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('next_attempt_at', storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_attempt_at', storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('sent_at', storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], ),
+    sa.ForeignKeyConstraint(['version_id'], ['version.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('target', 'event')
+    )
+    with op.batch_alter_table('delivery', schema=None) as batch_op:
+        batch_op.create_index('ix_delivery_state_next_attempt_at', ['state', 'next_attempt_at'], unique=False)
+
     op.create_table('finding',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('version_id', sa.Integer(), nullable=False),
@@ -119,6 +155,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_finding_version_id'))
 
     op.drop_table('finding')
+    with op.batch_alter_table('delivery', schema=None) as batch_op:
+        batch_op.drop_index('ix_delivery_state_next_attempt_at')
+
+    op.drop_table('delivery')
     with op.batch_alter_table('version', schema=None) as batch_op:
         batch_op.drop_index('ix_version_shop_id_first_seen')
 
@@ -128,5 +168,6 @@ def downgrade() -> None:
 
     op.drop_table('check')
     op.drop_table('snapshot')
+    op.drop_table('monitor_state')
     op.drop_table('shop')
     # ### end Alembic commands ###

@@ -1,0 +1,174 @@
+"""Change alerts through Apprise to a real local receiver: once per material change, filtered."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor.config import Config, parse_config
+from monitor.notify import deliver_pending, list_deliveries, send_test
+from monitor.notify_targets import version_outbox
+from storage.db import Database, open_database
+from storage.records import NewVersion, StoredFinding
+from tests.receiver import Receiver
+
+T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)  # a Monday
+
+KLARNA = StoredFinding("processor", "added", "Klarna", None, "We use Klarna to handle invoice payments.",
+                       "Payment", severity=3)
+RETENTION = StoredFinding("retention", "modified", None, "We keep receipts for 7 years.",
+                          "We keep receipts for 10 years.", "Retention", severity=2)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with Receiver() as running:
+        yield running
+
+
+def make_config(tmp_path: Path, database_url: str, notify: str) -> Config:
+    text = f"""
+[database]
+url = "{database_url}"
+blobs = "{tmp_path / 'blobs'}"
+[[shops]]
+name = "alpha"
+url = "https://alpha.example/privacy"
+[[shops]]
+name = "beta"
+url = "https://beta.example/privacy"
+{notify}
+"""
+    return parse_config(text, tmp_path / "policywatch.toml")
+
+
+def record(database: Database, config: Config, shop: str, text: str, at: datetime,
+           findings: tuple[StoredFinding, ...] = ()) -> int:
+    """Record a version the way processing does: the outbox rows in the same transaction."""
+    categories = tuple(dict.fromkeys(f.category for f in findings))
+    new = NewVersion(text=text, text_hash=str(hash(text)), language="en", normalizer_version="t",
+                     snapshot_id=None, seen_at=at, material=bool(findings), categories=categories,
+                     findings=findings)
+    return database.add_version(None, shop, new, version_outbox(config, shop, new))
+
+
+def setup(tmp_path: Path, database_url: str, notify: str) -> tuple[Config, Database]:
+    config = make_config(tmp_path, database_url, notify)
+    database = open_database(database_url, tmp_path / "blobs")
+    database.sync_shops((shop.name, shop.url, shop.language) for shop in config.shops)
+    return config, database
+
+
+def test_one_alert_per_material_change_and_none_for_editorial(tmp_path: Path, database_url: str,
+                                                                receiver: Receiver) -> None:
+    config, database = setup(tmp_path, database_url, f'[[notify]]\nurl = "{receiver.url}"')
+    first = record(database, config, "alpha", "v1", T0)
+    record(database, config, "alpha", "v2 typo fixed", T0 + timedelta(hours=1))
+    material = record(database, config, "alpha", "v3", T0 + timedelta(hours=2), (KLARNA, RETENTION))
+    report = deliver_pending(database, config, now=T0 + timedelta(hours=3))
+    again = deliver_pending(database, config, now=T0 + timedelta(hours=4))
+    assert (report.sent, again.sent) == (1, 0)
+    [message] = receiver.messages
+    assert message["title"] == "policywatch: alpha changed its privacy policy (processor, retention)"
+    assert "Klarna" in message["message"]
+    assert "before: We keep receipts for 7 years." in message["message"]
+    assert message["message"].rstrip().endswith(f"policywatch diff alpha --from {material - 1} --to {material}")
+    assert first < material
+
+
+def test_targets_hear_only_their_shops_categories_and_severity(tmp_path: Path, database_url: str) -> None:
+    with Receiver() as shops_only, Receiver() as transfers_only, Receiver() as high_only:
+        config, database = setup(tmp_path, database_url, f"""
+[[notify]]
+url = "{shops_only.url}"
+shops = ["beta"]
+[[notify]]
+url = "{transfers_only.url}"
+categories = ["transfer"]
+[[notify]]
+url = "{high_only.url}"
+min_severity = "high"
+""")
+        record(database, config, "alpha", "v1", T0)
+        record(database, config, "alpha", "v2", T0, (RETENTION,))
+        record(database, config, "beta", "v1", T0)
+        record(database, config, "beta", "v2", T0, (KLARNA, RETENTION))
+        deliver_pending(database, config, now=T0 + timedelta(minutes=1))
+        assert shops_only.titles() == ["policywatch: beta changed its privacy policy (processor, retention)"]
+        assert transfers_only.messages == []
+        # The high-severity target hears of beta's change, but only of its high finding.
+        assert high_only.titles() == ["policywatch: beta changed its privacy policy (processor)"]
+        assert "7 years" not in high_only.messages[0]["message"]
+
+
+def test_a_daily_digest_sends_one_message_after_the_day_ends(tmp_path: Path, database_url: str,
+                                                               receiver: Receiver) -> None:
+    config, database = setup(tmp_path, database_url, f'[[notify]]\nurl = "{receiver.url}"\ndigest = "daily"')
+    record(database, config, "alpha", "v1", T0)
+    record(database, config, "alpha", "v2", T0 + timedelta(hours=1), (KLARNA,))
+    record(database, config, "beta", "v1", T0)
+    record(database, config, "beta", "v2", T0 + timedelta(hours=2), (RETENTION,))
+    assert deliver_pending(database, config, now=T0 + timedelta(hours=5)).sent == 0
+    assert deliver_pending(database, config, now=T0 + timedelta(days=1)).sent == 1
+    [digest] = receiver.messages
+    assert digest["title"].startswith("policywatch digest: 2 privacy policy changes")
+    assert "Klarna" in digest["message"] and "10 years" in digest["message"]
+
+
+def test_a_receiver_down_for_two_passes_gets_the_alert_once_when_back(tmp_path: Path, database_url: str,
+                                                                       receiver: Receiver) -> None:
+    config, database = setup(tmp_path, database_url, f'[[notify]]\nurl = "{receiver.url}"')
+    record(database, config, "alpha", "v1", T0)
+    record(database, config, "alpha", "v2", T0, (KLARNA,))
+    receiver.mode = "error"
+    now = T0
+    for _ in range(2):
+        assert deliver_pending(database, config, now=now).failed == 1
+        now += timedelta(hours=1)
+    [pending] = list_deliveries(database, config)
+    assert (pending.state, pending.attempts) == ("pending", 2)
+    assert pending.last_error and "127.0.0.1" in pending.target
+    receiver.mode = "up"
+    # Backoff: a pass before the retry time sends nothing.
+    assert deliver_pending(database, config, now=now - timedelta(minutes=59, seconds=30)).sent == 0
+    assert deliver_pending(database, config, now=now).sent == 1
+    assert deliver_pending(database, config, now=now + timedelta(days=1)).sent == 0
+    assert len(receiver.messages) == 1
+    assert list_deliveries(database, config)[0].state == "sent"
+
+
+def test_secrets_in_a_target_url_are_never_shown(tmp_path: Path, database_url: str) -> None:
+    config, database = setup(tmp_path, database_url,
+                             '[[notify]]\nurl = "json://user:hunter2secret@127.0.0.1:9/"')
+    record(database, config, "alpha", "v1", T0)
+    record(database, config, "alpha", "v2", T0, (KLARNA,))
+    report = deliver_pending(database, config, now=T0)
+    [view] = list_deliveries(database, config)
+    shown = " ".join(str(value) for value in view.to_json().values())
+    assert report.failed == 1 and view.last_error
+    assert "hunter2secret" not in shown + str(report)
+
+
+def test_two_concurrent_delivery_runs_send_one_message(tmp_path: Path, database_url: str,
+                                                       receiver: Receiver) -> None:
+    config, database = setup(tmp_path, database_url, f'[[notify]]\nurl = "{receiver.url}"')
+    record(database, config, "alpha", "v1", T0)
+    record(database, config, "alpha", "v2", T0, (KLARNA,))
+    other = open_database(database_url, tmp_path / "blobs")
+    runs = [threading.Thread(target=deliver_pending, args=(db, config), kwargs={"now": T0})
+            for db in (database, other)]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join()
+    assert len(receiver.messages) == 1
+
+
+def test_send_test_reaches_the_chosen_target(tmp_path: Path, database_url: str, receiver: Receiver) -> None:
+    config, _ = setup(tmp_path, database_url, f'[[notify]]\nurl = "json://127.0.0.1:9/"\n[[notify]]\nurl = "{receiver.url}"')
+    [result] = send_test(config, target=1)
+    assert result.sent and receiver.titles() == ["policywatch: test message"]
