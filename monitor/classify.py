@@ -1,0 +1,203 @@
+"""Classify the change between two versions: which material facts appeared or disappeared.
+
+Takes the two normalized texts (and the aligned ``Diff`` when the caller has it) and hands
+``crawl``, ``diff``, ``compare``, notifications and the renderer a ``Classification`` of
+``Finding``s, each with the sentences that prove it. Facts are compared, not keywords: a
+fact counts as added only when the whole old version lacks it, and the other way round.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Literal
+
+from monitor.facts import CATEGORIES, Fact, FactExtractor, visible_text
+from monitor.segment import Sentence, segment
+
+if TYPE_CHECKING:
+    from monitor.diff import Diff
+
+ChangeKind = Literal["added", "removed", "modified"]
+
+# Core categories first (materiality.md); notifications and the renderer sort by it.
+SEVERITY = {
+    "processor": 100,
+    "transfer": 90,
+    "retention": 80,
+    "data_collected": 60,
+    "purpose": 55,
+    "sharing": 50,
+    "legal_basis": 45,
+    "rights": 40,
+    "children": 35,
+    "controller": 30,
+}
+# A legal basis is said once per processing: "consent" replacing "legitimate interest" for
+# one purpose changes the count, while both words may still appear elsewhere in the policy.
+_COUNTED = frozenset({"legal_basis"})
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One material difference between two versions, with its evidence."""
+
+    category: str
+    change: ChangeKind
+    entity: str | None
+    before: str | None
+    after: str | None
+    section: str | None
+    severity: int
+    detail: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "category": self.category,
+            "change": self.change,
+            "entity": self.entity,
+            "before": self.before,
+            "after": self.after,
+            "section": self.section,
+            "severity": self.severity,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Whether a change is material, in which categories, and the findings behind it."""
+
+    material: bool
+    categories: tuple[str, ...]
+    findings: tuple[Finding, ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "material": self.material,
+            "categories": list(self.categories),
+            "findings": [finding.to_json() for finding in self.findings],
+        }
+
+    def summary(self, shop: str) -> str:
+        """One line for a notification: "jcarpart added Klarna as a processor; ..."."""
+        parts = []
+        for finding in self.findings:
+            if finding.category == "processor":
+                verb = "added" if finding.change == "added" else "removed"
+                parts.append(f"{verb} {finding.entity} as a processor")
+            else:
+                parts.append(finding.detail)
+        unique = list(dict.fromkeys(parts))
+        if not unique:
+            return f"{shop}: no material change"
+        return f"{shop} " + "; ".join(unique)
+
+
+@lru_cache(maxsize=1)
+def _extractor() -> FactExtractor:
+    return FactExtractor()
+
+
+def sentence_key(text: str) -> str:
+    """What must differ for a sentence to count as changed: words, not case or punctuation."""
+    return " ".join(_NON_WORD.sub(" ", visible_text(text).casefold()).split())
+
+
+def classify(old_text: str, new_text: str, diff: Diff | None = None, *, language: str | None = None) -> Classification:
+    """Compare the facts of two versions and report the material differences.
+
+    ``language`` is accepted for callers that know it; the phrase data of every language is
+    applied anyway, because policies mix languages and each pattern is made of its own
+    language's words.
+    """
+    old = tuple(diff.old) if diff is not None else tuple(segment(old_text))
+    new = tuple(diff.new) if diff is not None else tuple(segment(new_text))
+    return classify_sentences(old, new)
+
+
+def classify_sentences(old: Sequence[Sentence], new: Sequence[Sentence]) -> Classification:
+    """``classify`` on already segmented versions."""
+    old_keys = [sentence_key(s.text) for s in old]
+    new_keys = [sentence_key(s.text) for s in new]
+    old_set, new_set = set(old_keys), set(new_keys)
+    # Sentences present on both sides carry the same facts on both sides; only the others
+    # can bring a difference, and the rest is consulted only to confirm one.
+    gone = [i for i, key in enumerate(old_keys) if key not in new_set]
+    came = [i for i, key in enumerate(new_keys) if key not in old_set]
+    if not gone and not came:
+        return Classification(False, (), ())
+    extractor = _extractor()
+    old_facts = extractor.extract(old, gone)
+    new_facts = extractor.extract(new, came)
+    kept_old = [i for i, key in enumerate(old_keys) if key in new_set]
+    kept_new = [i for i, key in enumerate(new_keys) if key in old_set]
+    findings: list[Finding] = []
+    for category in CATEGORIES:
+        before = [f for f in old_facts if f.category == category]
+        after = [f for f in new_facts if f.category == category]
+        if not before and not after:
+            continue
+        if category in _COUNTED:
+            removed = _first_by_key(before, Counter(f.key for f in before) - Counter(f.key for f in after))
+            added = _first_by_key(after, Counter(f.key for f in after) - Counter(f.key for f in before))
+        else:
+            added = _first_by_key(after, {f.key for f in after} - {f.key for f in before})
+            removed = _first_by_key(before, {f.key for f in before} - {f.key for f in after})
+            if added:
+                still = {f.key for f in extractor.extract(old, kept_old, (category,))}
+                added = [f for f in added if f.key not in still]
+            if removed:
+                still = {f.key for f in extractor.extract(new, kept_new, (category,))}
+                removed = [f for f in removed if f.key not in still]
+        findings.extend(_findings(category, removed, added, old, new))
+    findings.sort(key=lambda f: -f.severity)
+    categories = tuple(dict.fromkeys(f.category for f in findings))
+    return Classification(bool(findings), categories, tuple(findings))
+
+
+def _first_by_key(facts: list[Fact], keys: Counter[tuple[str, ...]] | set[tuple[str, ...]]) -> list[Fact]:
+    seen: dict[tuple[str, ...], Fact] = {}
+    for fact in facts:
+        if fact.key in keys and fact.key not in seen:
+            seen[fact.key] = fact
+    return list(seen.values())
+
+
+def _findings(
+    category: str, removed: list[Fact], added: list[Fact], old: Sequence[Sentence], new: Sequence[Sentence]
+) -> list[Finding]:
+    severity = SEVERITY[category]
+    label = category.replace("_", " ")
+    if category == "retention" and removed and added:
+        # A period that changed is one finding: "7 years → 10 years".
+        first_old, first_new = removed[0], added[0]
+        detail = "retention: " + ", ".join(f.label for f in removed) + " → " + ", ".join(f.label for f in added)
+        return [
+            Finding(
+                category,
+                "modified",
+                first_new.label,
+                old[first_old.sentence].text,
+                new[first_new.sentence].text,
+                new[first_new.sentence].section,
+                severity,
+                detail,
+            )
+        ]
+    findings = []
+    for fact in removed:
+        sentence = old[fact.sentence]
+        findings.append(
+            Finding(category, "removed", fact.label, sentence.text, None, sentence.section, severity, f"{label} removed: {fact.label}")
+        )
+    for fact in added:
+        sentence = new[fact.sentence]
+        findings.append(
+            Finding(category, "added", fact.label, None, sentence.text, sentence.section, severity, f"{label} added: {fact.label}")
+        )
+    return findings

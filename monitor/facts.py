@@ -1,0 +1,214 @@
+"""Extract the facts of a policy that matter for materiality, sentence by sentence.
+
+Takes ``Sentence``s (from ``monitor.segment`` / ``monitor.diff``) and hands the classifier
+``Fact``s: named third parties, transfer destinations and mechanisms, retention periods with
+their anchors, data categories, purposes, sharing terms, legal bases, rights, minimum ages
+and controller identity. What to match comes from the phrase data and the vendor registry.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from monitor.errors import KnowledgeError
+from monitor.phrases import PhraseBook, load_phrasebook
+from monitor.segment import Sentence
+from monitor.vendors import VendorRegistry, canonical_party_name, load_vendors
+
+CATEGORIES = (
+    "processor",
+    "transfer",
+    "retention",
+    "data_collected",
+    "purpose",
+    "sharing",
+    "legal_basis",
+    "rights",
+    "children",
+    "controller",
+)
+
+# A Markdown link's target is not text the reader sees; link targets change editorially.
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# An age is a year-based duration right after a word about minors ("under 16 years").
+_AGE_GAP = 24
+_AGE_MONTHS = range(10 * 12, 22 * 12)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One fact of one version: ``key`` is what is compared, ``label`` what is shown."""
+
+    category: str
+    key: tuple[str, ...]
+    label: str
+    sentence: int  # index into the version's sentence list
+
+
+def visible_text(text: str) -> str:
+    """The sentence as a reader sees it: link targets dropped, white space collapsed."""
+    return " ".join(_LINK.sub(r"\1", text).split())
+
+
+@dataclass(frozen=True)
+class _Context:
+    text: str
+    heading: str
+    index: int
+
+
+class FactExtractor:
+    """Knows how to find facts; the phrase book and the registry say what to find."""
+
+    def __init__(self, book: PhraseBook | None = None, vendors: VendorRegistry | None = None) -> None:
+        self.book = book or load_phrasebook()
+        self.vendors = vendors or load_vendors()
+        self._legal_org = _legal_org_pattern()
+
+    def extract(self, sentences: Sequence[Sentence], indices: Iterable[int], categories: Iterable[str] = CATEGORIES) -> list[Fact]:
+        """The facts of the given sentences, for the given categories."""
+        wanted = tuple(categories)
+        facts: list[Fact] = []
+        for index in indices:
+            sentence = sentences[index]
+            context = _Context(visible_text(sentence.text), sentence.section or "", index)
+            if not context.text:
+                continue
+            for category in wanted:
+                facts.extend(getattr(self, f"_{category}")(context))
+        return facts
+
+    def _in_context(self, kind: str, context: _Context) -> bool:
+        matcher = self.book.matcher(kind)
+        return matcher.search(context.text) or bool(context.heading) and matcher.search(context.heading)
+
+    def _processor(self, context: _Context) -> list[Fact]:
+        book, text = self.book, context.text
+        if book.matcher("processor.exclude").search(text):
+            return []
+        facts = []
+        taken: list[tuple[int, int]] = []
+        for match in self.vendors.find(text):
+            taken.append((match.start, match.end))
+            if match.vendor.processor:
+                facts.append(Fact("processor", ("party", match.vendor.key), match.vendor.name, context.index))
+        if book.matcher("processor.context").search(text) and not self._in_context("controller.context", context):
+            for start, end, name in self._organisations(text):
+                if any(s < end and start < e for s, e in taken):
+                    continue
+                canonical = canonical_party_name(name)
+                if canonical and self.vendors.by_name(name) is None:
+                    facts.append(Fact("processor", ("party", canonical), name, context.index))
+        return facts
+
+    def _organisations(self, text: str) -> list[tuple[int, int, str]]:
+        return [(m.start(), m.end(), m.group(0).strip(" ,")) for m in self._legal_org.finditer(text)]
+
+    def _transfer(self, context: _Context) -> list[Fact]:
+        book, text = self.book, context.text
+        frameworks = book.matcher("transfer.framework").hits(text)
+        facts = [Fact("transfer", ("mechanism", h.key), h.key, context.index) for h in frameworks]
+        if not frameworks and not self._in_context("transfer.context", context):
+            return facts
+        for hit in book.matcher("transfer.destination").hits(text):
+            facts.append(Fact("transfer", ("destination", hit.key), text[hit.start : hit.end], context.index))
+        for hit in book.matcher("transfer.mechanism").hits(text):
+            facts.append(Fact("transfer", ("mechanism", hit.key), hit.key, context.index))
+        return facts
+
+    def _ages(self, text: str) -> list[tuple[int, int, int]]:
+        minors = self.book.matcher("children.context").hits(text)
+        ages = []
+        for duration in self.book.durations(text):
+            if duration.unit != "month" or int(duration.amount) not in _AGE_MONTHS:
+                continue
+            if any(0 <= duration.start - hit.end <= _AGE_GAP for hit in minors):
+                ages.append((duration.start, duration.end, int(duration.amount) // 12))
+        return ages
+
+    def _retention(self, context: _Context) -> list[Fact]:
+        book, text = self.book, context.text
+        if not self._in_context("retention.context", context) or book.matcher("retention.exclude").search(text):
+            return []
+        ages = self._ages(text)
+        anchors = [hit.key for hit in book.matcher("retention.anchor").hits(text)]
+        anchor = anchors[0] if anchors else ""
+        facts = []
+        for duration in book.durations(text):
+            if any(start <= duration.start < end for start, end, _ in ages):
+                continue
+            label = duration.label + (f" ({anchor.replace('_', ' ')})" if anchor else "")
+            facts.append(Fact("retention", ("period", duration.label, anchor), label, context.index))
+        for hit in book.matcher("retention.indefinite").hits(text):
+            label = hit.key.replace("_", " ")
+            facts.append(Fact("retention", ("period", hit.key, anchor), label, context.index))
+        return facts
+
+    def _children(self, context: _Context) -> list[Fact]:
+        return [Fact("children", ("age", str(age)), f"{age} years", context.index) for *_, age in self._ages(context.text)]
+
+    def _terms(self, category: str, kind: str, context: _Context) -> list[Fact]:
+        return [
+            Fact(category, ("term", hit.key), hit.key.replace("_", " "), context.index)
+            for hit in self.book.matcher(kind).hits(context.text)
+        ]
+
+    def _data_collected(self, context: _Context) -> list[Fact]:
+        return self._terms("data_collected", "data_collected.term", context)
+
+    def _purpose(self, context: _Context) -> list[Fact]:
+        return self._terms("purpose", "purpose.term", context)
+
+    def _rights(self, context: _Context) -> list[Fact]:
+        return self._terms("rights", "rights.term", context)
+
+    def _sharing(self, context: _Context) -> list[Fact]:
+        if not self.book.matcher("sharing.context").search(context.text):
+            return []
+        return self._terms("sharing", "sharing.term", context)
+
+    def _legal_basis(self, context: _Context) -> list[Fact]:
+        if not self._in_context("legal_basis.context", context):
+            return []
+        return self._terms("legal_basis", "legal_basis.term", context)
+
+    def _controller(self, context: _Context) -> list[Fact]:
+        book, text = self.book, context.text
+        facts = [
+            Fact("controller", ("id", re.sub(r"\W", "", hit_text).lower()), hit_text, context.index)
+            for hit_text in (text[h.start : h.end] for h in book.matcher("controller.identifier").hits(text))
+        ]
+        if not self._in_context("controller.context", context) or self.vendors.find(text):
+            return facts
+        for hit in book.matcher("controller.address").hits(text):
+            surface = text[hit.start : hit.end]
+            facts.append(Fact("controller", ("address", " ".join(surface.lower().split())), surface, context.index))
+        for address in _EMAIL.findall(text):
+            facts.append(Fact("controller", ("email", address.lower()), address, context.index))
+        for _, _, name in self._organisations(text):
+            facts.append(Fact("controller", ("organisation", canonical_party_name(name)), name, context.index))
+        return facts
+
+
+@lru_cache(maxsize=1)
+def _legal_org_pattern() -> re.Pattern[str]:
+    # Names not in the registry are recognized by their legal form ("Oderland Webbhotell AB",
+    # "The Meet Group, Inc.", "ТОВ «Лавандова майстерня»"); the forms come from the registry's data.
+    path = resources.files("monitor") / "knowledge" / "legal_forms.toml"
+    try:
+        forms = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise KnowledgeError(f"legal_forms.toml: {exc}") from exc
+    suffix = "|".join(re.escape(f) for f in sorted(forms.get("suffixes", []), key=len, reverse=True))
+    prefix = "|".join(re.escape(f) for f in sorted(forms.get("prefixes", []), key=len, reverse=True))
+    word = r"(?:[A-ZÀ-ÖØ-ÞÅÄÖ][\w&'’.-]*|&|of|and|de|du|la|von|und)"
+    return re.compile(
+        rf"(?<![\w])(?:{word}\s){{0,3}}[A-ZÀ-ÖØ-ÞÅÄÖ][\w&'’.-]*,?\s(?-i:{suffix})(?![\w])"
+        rf"|(?-i:{prefix})\s*[«\"„“]?[А-ЯІЇЄҐA-Z][^»\"”,;.]{{1,60}}[»\"”]?"
+    )

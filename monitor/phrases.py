@@ -1,0 +1,209 @@
+"""Load the per-language phrase data the classifier matches with (monitor/knowledge/phrases/).
+
+Each ``<lang>.toml`` holds number words, duration units and, per materiality category, lists
+of ``{key, pattern, example}`` entries. ``load_phrasebook`` merges every language into one
+``PhraseBook`` of compiled matchers; the classifier only knows how to match, never what.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from importlib.abc import Traversable
+
+from monitor.errors import KnowledgeError
+
+UNITS = ("day", "week", "month", "year")
+
+
+@dataclass(frozen=True)
+class PhraseEntry:
+    """One pattern of one language: what it means (``key``) and a sentence it must match."""
+
+    language: str
+    kind: str  # "<category>.<role>", e.g. "transfer.destination"
+    key: str
+    pattern: str
+    example: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A match of a phrase in a text."""
+
+    key: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A period found in a text, normalized so that "två år" == "2 years" == "24 months"."""
+
+    amount: float
+    unit: str  # "day" or "month": weeks become days, years become months
+    start: int
+    end: int
+
+    @property
+    def label(self) -> str:
+        amount = int(self.amount) if self.amount == int(self.amount) else self.amount
+        if self.unit == "month" and amount and amount % 12 == 0:
+            years = int(amount) // 12
+            return f"{years} year" + ("s" if years != 1 else "")
+        return f"{amount} {self.unit}" + ("s" if amount != 1 else "")
+
+
+class Matcher:
+    """All patterns of one kind, across languages, compiled into one alternation."""
+
+    def __init__(self, entries: list[PhraseEntry]) -> None:
+        self.entries = tuple(entries)
+        self._keys: dict[str, str] = {}
+        parts = []
+        for index, entry in enumerate(entries):
+            group = f"p{index}"
+            self._keys[group] = entry.key
+            parts.append(f"(?P<{group}>{_bounded(entry.pattern)})")
+        self._regex = re.compile("|".join(parts), re.IGNORECASE) if parts else None
+
+    def hits(self, text: str) -> list[Hit]:
+        if self._regex is None:
+            return []
+        return [Hit(self._keys[m.lastgroup or ""], m.start(), m.end()) for m in self._regex.finditer(text)]
+
+    def keys(self, text: str) -> set[str]:
+        return {hit.key for hit in self.hits(text)}
+
+    def search(self, text: str) -> bool:
+        return self._regex is not None and self._regex.search(text) is not None
+
+
+def _bounded(pattern: str) -> str:
+    # Patterns are words or phrases: they never start or end inside another word.
+    return rf"(?<!\w)(?:{pattern})(?!\w)"
+
+
+@dataclass(frozen=True)
+class PhraseBook:
+    """The merged phrase data of every language, ready to match."""
+
+    languages: tuple[str, ...]
+    entries: tuple[PhraseEntry, ...]
+    numbers: dict[str, float]
+    units: dict[str, str]  # unit word -> one of UNITS
+    kinds: dict[str, Matcher]
+
+    def matcher(self, kind: str) -> Matcher:
+        return self.kinds.get(kind) or _EMPTY
+
+    def durations(self, text: str) -> list[Duration]:
+        found = []
+        for match in _duration_regex(self).finditer(text):
+            number = match.group("num").lower()
+            amount = self.numbers.get(number)
+            if amount is None:
+                amount = float(number.replace(",", "."))
+            unit = self.units[match.group("unit").lower()]
+            if unit == "week":
+                amount, unit = amount * 7, "day"
+            elif unit == "year":
+                amount, unit = amount * 12, "month"
+            elif unit == "day" and amount and amount % 365 == 0:
+                amount, unit = amount / 365 * 12, "month"
+            found.append(Duration(amount, unit, match.start(), match.end()))
+        return found
+
+
+_EMPTY = Matcher([])
+
+
+@lru_cache(maxsize=4)
+def _duration_regex_cached(numbers: tuple[str, ...], units: tuple[str, ...]) -> re.Pattern[str]:
+    words = "|".join(re.escape(w) for w in sorted(numbers, key=len, reverse=True))
+    unit_words = "|".join(re.escape(w) for w in sorted(units, key=len, reverse=True))
+    return re.compile(
+        rf"(?<!\w)(?P<num>\d+(?:[.,]\d+)?|{words})[\s\u00a0-]*(?:\(\d+\)\s*)?(?P<unit>{unit_words})(?!\w)",
+        re.IGNORECASE,
+    )
+
+
+def _duration_regex(book: PhraseBook) -> re.Pattern[str]:
+    return _duration_regex_cached(tuple(book.numbers), tuple(book.units))
+
+
+def _phrase_dir() -> Traversable:
+    return resources.files("monitor") / "knowledge" / "phrases"
+
+
+def _read_language(path: Traversable) -> tuple[list[PhraseEntry], dict[str, float], dict[str, str]]:
+    name = path.name
+    language = name.removesuffix(".toml")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise KnowledgeError(f"{name}: {exc}") from exc
+    numbers = data.pop("numbers", {})
+    if not isinstance(numbers, dict) or not all(isinstance(v, int | float) for v in numbers.values()):
+        raise KnowledgeError(f"{name}: numbers: expected a table of word = number")
+    units_table = data.pop("units", {})
+    units: dict[str, str] = {}
+    for unit, words in units_table.items():
+        if unit not in UNITS or not isinstance(words, list):
+            raise KnowledgeError(f"{name}: units.{unit}: expected one of {UNITS} with a list of words")
+        units.update({str(w).lower(): unit for w in words})
+    entries: list[PhraseEntry] = []
+    for category, roles in data.items():
+        if not isinstance(roles, dict):
+            raise KnowledgeError(f"{name}: {category}: expected a table of pattern lists")
+        for role, items in roles.items():
+            kind = f"{category}.{role}"
+            if not isinstance(items, list):
+                raise KnowledgeError(f"{name}: {kind}: expected an array of tables")
+            for position, item in enumerate(items):
+                entries.append(_entry(name, language, kind, position, item))
+    return entries, {k.lower(): float(v) for k, v in numbers.items()}, units
+
+
+def _entry(name: str, language: str, kind: str, position: int, item: object) -> PhraseEntry:
+    where = f"{name}: {kind}[{position}]"
+    if not isinstance(item, dict) or set(item) != {"key", "pattern", "example"}:
+        raise KnowledgeError(f"{where}: expected exactly key, pattern and example")
+    if not all(isinstance(v, str) and v for v in item.values()):
+        raise KnowledgeError(f"{where}: key, pattern and example must be non-empty strings")
+    try:
+        re.compile(item["pattern"])
+    except re.error as exc:
+        raise KnowledgeError(f"{where}.pattern: {exc}") from exc
+    return PhraseEntry(language, kind, item["key"], item["pattern"], item["example"])
+
+
+def read_phrase_files() -> dict[str, list[PhraseEntry]]:
+    """Every language's validated entries, by language code (for tests and tooling)."""
+    result = {}
+    for path in sorted(_phrase_dir().iterdir(), key=lambda p: p.name):
+        if path.name.endswith(".toml"):
+            result[path.name.removesuffix(".toml")] = _read_language(path)[0]
+    return result
+
+
+@lru_cache(maxsize=1)
+def load_phrasebook() -> PhraseBook:
+    """Load and merge every language file; a bad file raises ``KnowledgeError``."""
+    languages, entries, numbers, units = [], [], {}, {}
+    for path in sorted(_phrase_dir().iterdir(), key=lambda p: p.name):
+        if not path.name.endswith(".toml"):
+            continue
+        lang_entries, lang_numbers, lang_units = _read_language(path)
+        languages.append(path.name.removesuffix(".toml"))
+        entries.extend(lang_entries)
+        numbers.update(lang_numbers)
+        units.update(lang_units)
+    by_kind: dict[str, list[PhraseEntry]] = {}
+    for entry in entries:
+        by_kind.setdefault(entry.kind, []).append(entry)
+    kinds = {kind: Matcher(items) for kind, items in by_kind.items()}
+    return PhraseBook(tuple(languages), tuple(entries), numbers, units, kinds)
