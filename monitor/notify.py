@@ -210,3 +210,12 @@ def list_deliveries(database: Database, config: Config, *, include_sent: bool = 
         )
         for row in Outbox(database).rows(include_sent=include_sent)
     ]
+
+
+def notify_after_pass(database: Database, config: Config, *, now: datetime, wait: float | None = None) -> DeliveryReport:
+    """The notify step of a crawl pass: monitoring states, then every due delivery, under one lock."""
+    from monitor.notify_monitoring import record_monitoring
+
+    with pass_lock(database, wait=wait):
+        record_monitoring(database, config, now=now)
+        return deliver_pending(database, config, now=now)
