@@ -23,7 +23,8 @@ _ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+(.*\S)\s*$")
 _TABLE_RULE = re.compile(r"^\s*\|?[\s:|-]+\|?\s*$")
 # A sentence ends at . ! ? … (optionally followed by closing quotes or brackets) and white
 # space, when the next sentence starts with something that can start one.
-_BOUNDARY = re.compile(r"(?<=[.!?…])[\"'»”)\]]*\s+(?=[\"'«„“(\[]?[0-9A-ZÀ-ÖØ-ÞА-ЯЁІЇЄҐ])")
+# The pattern starts with the stop itself (not a look-behind) so the engine can skip ahead.
+_BOUNDARY = re.compile(r"[.!?…][\"'»”)\]]*\s+(?=[\"'«„“(\[]?[0-9A-ZÀ-ÖØ-ÞА-ЯЁІЇЄҐ])")
 _WORD_BEFORE = re.compile(r"(\S+)$")
 
 
@@ -45,11 +46,16 @@ def _abbreviations() -> frozenset[str]:
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise KnowledgeError(f"{path}: {exc}") from exc
     words: set[str] = set()
+    final: set[str] = set()
     for language, table in data.items():
-        entries = table.get("words") if isinstance(table, dict) else None
-        if not isinstance(entries, list) or not all(isinstance(w, str) for w in entries):
-            raise KnowledgeError(f"{path}: {language}.words: expected a list of strings")
-        words.update(w.lower().rstrip(".") for w in entries)
+        for key, into in (("words", words), ("final", final)):
+            entries = table.get(key, []) if isinstance(table, dict) else None
+            if not isinstance(entries, list) or not all(isinstance(w, str) for w in entries):
+                raise KnowledgeError(f"{path}: {language}.{key}: expected a list of strings")
+            into.update(w.lower().rstrip(".") for w in entries)
+    # The boundary pattern only fires before a capital or a digit, so a "final" abbreviation
+    # there ends the sentence: it is simply not kept as a non-final one.
+    words -= final
     return frozenset(words)
 
 
@@ -57,7 +63,8 @@ def _is_abbreviation(text_before: str) -> bool:
     match = _WORD_BEFORE.search(text_before)
     if not match:
         return False
-    word = match.group(1).lstrip("(\"'«„“[").rstrip(".").lower()
+    # French elision: "l'art." is the abbreviation "art." after "l'".
+    word = re.split(r"['’]", match.group(1))[-1].lstrip("(\"«„“[").rstrip(".").lower()
     if len(word) == 1 and word.isalpha():
         return True  # an initial: "J. Smith", "a. b."
     return word in _abbreviations()
@@ -71,11 +78,14 @@ def split_sentences(paragraph: str) -> list[str]:
     sentences: list[str] = []
     start = 0
     for boundary in _BOUNDARY.finditer(paragraph):
-        candidate = paragraph[start : boundary.start()]
-        if _is_abbreviation(paragraph[: boundary.start()].rstrip("\"'»”)]")):
+        candidate = paragraph[start : boundary.end()].rstrip()
+        # Only the last word before the full stop decides; looking at a bounded tail keeps
+        # long paragraphs linear.
+        stop = boundary.start()
+        if paragraph[stop] == "." and _is_abbreviation(paragraph[max(start, stop - 40) : stop]):
             continue
-        if candidate.strip():
-            sentences.append(candidate.strip())
+        if candidate:
+            sentences.append(candidate)
         start = boundary.end()
     rest = paragraph[start:].strip()
     if rest:
@@ -84,7 +94,7 @@ def split_sentences(paragraph: str) -> list[str]:
 
 
 def _table_cells(line: str) -> list[str]:
-    cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+    cells = [" ".join(cell.split()) for cell in line.strip().strip("|").split("|")]
     return [cell for cell in cells if cell]
 
 
@@ -110,7 +120,7 @@ def segment(text: str) -> list[Sentence]:
             continue
         if heading := _HEADING.match(stripped):
             flush()
-            section = heading.group(2).strip()
+            section = " ".join(heading.group(2).split())
             sentences.append(Sentence(section, section, "heading", block))
             block += 1
         elif stripped.startswith("|"):
@@ -121,7 +131,7 @@ def segment(text: str) -> list[Sentence]:
                 block += 1
         elif item := _ITEM.match(stripped):
             flush()
-            sentences.append(Sentence(item.group(1), section, "item", block))
+            sentences.append(Sentence(" ".join(item.group(1).split()), section, "item", block))
             block += 1
         else:
             paragraph.append(stripped)

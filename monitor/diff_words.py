@@ -1,0 +1,80 @@
+"""Word-level diff of two sentences and the folding used to align sentences.
+
+``monitor.diff`` pairs sentences; this module says how two paired sentences differ, word by
+word, as ``WordOp``s that the renderers and the classifier read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from rapidfuzz.distance import Indel
+
+WordOpKind = Literal["equal", "insert", "delete"]
+
+_TOKEN = re.compile(r"\w+|[^\w\s]|\s+")
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+@dataclass(frozen=True)
+class WordOp:
+    """A run of text that both sentences share (equal) or that only one of them has."""
+
+    op: WordOpKind
+    text: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"op": self.op, "text": self.text}
+
+
+def fold(text: str) -> str:
+    """The alignment key of a sentence: case, white space and punctuation do not count."""
+    folded = _NOT_WORD.sub(" ", text.casefold()).strip()
+    # A sentence made only of punctuation ("—", "***") keeps its own text as its key,
+    # otherwise every such sentence would look equal to every other one.
+    return folded or text.strip()
+
+
+def _is_glue(text: str) -> bool:
+    # White space or a lone punctuation mark between two edits reads better as part of
+    # one edit than as an "unchanged" island: "[-a, b-]{+c+}" rather than "[-a-]{+c+}, [-b-]".
+    return not text.strip() or (len(text) == 1 and not text.isalnum())
+
+
+def word_ops(before: str, after: str) -> tuple[WordOp, ...]:
+    """Diff two sentences by words; joining equal+delete gives ``before``, equal+insert ``after``."""
+    old_tokens = _TOKEN.findall(before)
+    new_tokens = _TOKEN.findall(after)
+    raw: list[tuple[str, str, str]] = []  # (kind, deleted text, inserted text)
+    for code in Indel.opcodes(old_tokens, new_tokens):
+        deleted = "".join(old_tokens[code.src_start : code.src_end])
+        inserted = "".join(new_tokens[code.dest_start : code.dest_end])
+        raw.append(("equal" if code.tag == "equal" else "edit", deleted, inserted))
+    for index in range(1, len(raw) - 1):
+        kind, deleted, inserted = raw[index]
+        if kind == "equal" and raw[index - 1][0] == "edit" and raw[index + 1][0] == "edit":
+            if _is_glue(deleted):
+                raw[index] = ("edit", deleted, inserted)
+    ops: list[WordOp] = []
+    pending_delete: list[str] = []
+    pending_insert: list[str] = []
+
+    def flush() -> None:
+        if pending_delete and "".join(pending_delete):
+            ops.append(WordOp("delete", "".join(pending_delete)))
+        if pending_insert and "".join(pending_insert):
+            ops.append(WordOp("insert", "".join(pending_insert)))
+        pending_delete.clear()
+        pending_insert.clear()
+
+    for kind, deleted, inserted in raw:
+        if kind == "equal":
+            flush()
+            ops.append(WordOp("equal", deleted))
+        else:
+            pending_delete.append(deleted)
+            pending_insert.append(inserted)
+    flush()
+    return tuple(ops)
