@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -19,6 +18,11 @@ class Receiver:
     def __init__(self) -> None:
         self.messages: list[dict[str, Any]] = []
         self.mode = "up"  # up | error (HTTP 500) | stall (hang before reading the request)
+        # Stall on this request (1-based) only; the stalled request is never recorded.
+        self.stall_on: int | None = None
+        self.requests = 0
+        self.stalled = threading.Event()
+        self._release = threading.Event()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -41,8 +45,12 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-                if receiver.mode == "stall":
-                    time.sleep(30)
+                with receiver._lock:
+                    receiver.requests += 1
+                    stall = receiver.mode == "stall" or receiver.requests == receiver.stall_on
+                if stall:
+                    receiver.stalled.set()
+                    receiver._release.wait(30)
                     return
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 if receiver.mode == "error":
@@ -65,6 +73,7 @@ class Receiver:
         return self
 
     def __exit__(self, *_exc: object) -> None:
+        self._release.set()
         self._server.shutdown()
         self._server.server_close()
 

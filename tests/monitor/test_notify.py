@@ -31,7 +31,11 @@ def receiver() -> Iterator[Receiver]:
 
 
 def make_config(tmp_path: Path, database_url: str, notify: str) -> Config:
-    text = f"""
+    return parse_config(make_config_text(tmp_path, database_url, notify), tmp_path / "policywatch.toml")
+
+
+def make_config_text(tmp_path: Path, database_url: str, notify: str) -> str:
+    return f"""
 [database]
 url = "{database_url}"
 blobs = "{tmp_path / 'blobs'}"
@@ -43,7 +47,6 @@ name = "beta"
 url = "https://beta.example/privacy"
 {notify}
 """
-    return parse_config(text, tmp_path / "policywatch.toml")
 
 
 def record(database: Database, config: Config, shop: str, text: str, at: datetime,
@@ -172,3 +175,67 @@ def test_send_test_reaches_the_chosen_target(tmp_path: Path, database_url: str, 
     config, _ = setup(tmp_path, database_url, f'[[notify]]\nurl = "json://127.0.0.1:9/"\n[[notify]]\nurl = "{receiver.url}"')
     [result] = send_test(config, target=1)
     assert result.sent and receiver.titles() == ["policywatch: test message"]
+
+
+CHILD = """
+import sys
+from datetime import datetime
+from monitor.config import load_config
+from monitor.notify import deliver_pending
+from storage.db import open_database
+config = load_config(sys.argv[1])
+database = open_database(config.database_url, config.blobs_path)
+deliver_pending(database, config, now=datetime.fromisoformat(sys.argv[2]))
+"""
+
+
+def test_kill_9_during_a_delivery_loses_nothing_and_sends_nothing_twice(tmp_path: Path, receiver: Receiver) -> None:
+    import subprocess
+    import sys
+
+    database_url = f"sqlite:///{tmp_path / 'policywatch.db'}"
+    notify = f'[[notify]]\nurl = "{receiver.url}"'
+    config, database = setup(tmp_path, database_url, notify)
+    (tmp_path / "policywatch.toml").write_text(make_config_text(tmp_path, database_url, notify))
+    versions = []
+    for shop in ("alpha", "beta"):
+        record(database, config, shop, "v1", T0)
+    versions.append(record(database, config, "alpha", "v2", T0, (KLARNA,)))
+    versions.append(record(database, config, "beta", "v2", T0, (RETENTION,)))
+    versions.append(record(database, config, "alpha", "v3", T0, (RETENTION,)))
+    receiver.stall_on = 2
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(tmp_path / "policywatch.toml"), T0.isoformat()],
+                             cwd=Path(__file__).parents[2])
+    try:
+        assert receiver.stalled.wait(20), "the delivery never reached the receiver"
+    finally:
+        child.kill()  # SIGKILL: no clean-up of any kind in the child
+        child.wait()
+    assert [view.state for view in reversed(list_deliveries(database, config))] == ["sent", "sending", "pending"]
+    report = deliver_pending(database, config, now=T0 + timedelta(minutes=1))
+    assert (report.recovered, report.sent) == (1, 2)
+    delivered = sorted(int(m["message"].rsplit("--to ", 1)[1].split()[0]) for m in receiver.messages)
+    assert delivered == versions
+
+
+def test_a_second_pass_on_a_locked_database_is_refused_with_one_line(tmp_path: Path, database_url: str) -> None:
+    from storage.lock import PassLockBusy, pass_lock
+
+    _, database = setup(tmp_path, database_url, "")
+    errors: list[str] = []
+
+    def second() -> None:
+        other = open_database(database_url, tmp_path / "blobs")
+        try:
+            with pass_lock(other, wait=0):
+                pass
+        except PassLockBusy as exc:
+            errors.append(str(exc))
+
+    with pass_lock(database):
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join()
+    assert errors == ["another policywatch pass is running on this database; try again when it has finished"]
+    second()
+    assert len(errors) == 1
