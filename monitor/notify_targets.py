@@ -24,8 +24,10 @@ if TYPE_CHECKING:
     from monitor.message import Format
 
 MONITORING = "monitoring"
-# Finding.severity is an integer; a target's ``min_severity`` keeps findings at or above it.
-SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3}
+# The lowest Finding.severity (monitor.classify's 0-100 scale) each ``min_severity`` keeps:
+# "high" keeps the core categories (processor, transfer, retention), "medium" adds
+# data collected, purposes and sharing.
+SEVERITY_FLOOR = {"low": 0, "medium": 50, "high": 80}
 
 
 @dataclass(frozen=True)
@@ -54,12 +56,12 @@ def wants_monitoring(target: NotifyConfig, shop: str) -> bool:
 
 def matching_findings(target: NotifyConfig, findings: Sequence[StoredFinding]) -> list[StoredFinding]:
     """The findings this target is to hear of: its categories, at or above its minimum severity."""
-    floor = SEVERITY_RANK[target.min_severity]
+    floor = SEVERITY_FLOOR[target.min_severity]
     return [
         finding
         for finding in findings
         if (target.categories is None or finding.category in target.categories)
-        and max(finding.severity, SEVERITY_RANK["low"]) >= floor
+        and finding.severity >= floor
     ]
 
 

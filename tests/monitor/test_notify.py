@@ -19,9 +19,10 @@ from tests.receiver import Receiver
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)  # a Monday
 
 KLARNA = StoredFinding("processor", "added", "Klarna", None, "We use Klarna to handle invoice payments.",
-                       "Payment", severity=3)
+                       "Payment", severity=100)
 RETENTION = StoredFinding("retention", "modified", None, "We keep receipts for 7 years.",
-                          "We keep receipts for 10 years.", "Retention", severity=2)
+                          "We keep receipts for 10 years.", "Retention", severity=80)
+RIGHTS = StoredFinding("rights", "removed", None, "You may object by e-mail.", None, "Your rights", severity=40)
 
 
 @pytest.fixture
@@ -99,13 +100,14 @@ min_severity = "high"
         record(database, config, "alpha", "v1", T0)
         record(database, config, "alpha", "v2", T0, (RETENTION,))
         record(database, config, "beta", "v1", T0)
-        record(database, config, "beta", "v2", T0, (KLARNA, RETENTION))
+        record(database, config, "beta", "v2", T0, (KLARNA, RIGHTS))
         deliver_pending(database, config, now=T0 + timedelta(minutes=1))
-        assert shops_only.titles() == ["policywatch: beta changed its privacy policy (processor, retention)"]
+        assert shops_only.titles() == ["policywatch: beta changed its privacy policy (processor, rights)"]
         assert transfers_only.messages == []
-        # The high-severity target hears of beta's change, but only of its high finding.
-        assert high_only.titles() == ["policywatch: beta changed its privacy policy (processor)"]
-        assert "7 years" not in high_only.messages[0]["message"]
+        # The high-severity target hears of both changes, but only of their high findings.
+        assert high_only.titles() == ["policywatch: alpha changed its privacy policy (retention)",
+                                      "policywatch: beta changed its privacy policy (processor)"]
+        assert "object by e-mail" not in high_only.messages[1]["message"]
 
 
 def test_a_daily_digest_sends_one_message_after_the_day_ends(tmp_path: Path, database_url: str,
