@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Literal
 
 from monitor.facts import CATEGORIES, Fact, FactExtractor, visible_text
 from monitor.segment import Sentence, segment
+from monitor.vendors import canonical_party_name
 
 if TYPE_CHECKING:
     from monitor.diff import Diff
@@ -87,7 +88,7 @@ class Classification:
         """One line for a notification: "jcarpart added Klarna as a processor; ..."."""
         parts = []
         for finding in self.findings:
-            if finding.category == "processor":
+            if finding.category == "processor" and finding.change != "modified":
                 verb = "added" if finding.change == "added" else "removed"
                 parts.append(f"{verb} {finding.entity} as a processor")
             else:
@@ -154,7 +155,10 @@ def classify_sentences(old: Sequence[Sentence], new: Sequence[Sentence]) -> Clas
             if removed:
                 still = {f.key for f in extractor.extract(new, kept_new, (category,))}
                 removed = [f for f in removed if f.key not in still]
-        findings.extend(_findings(category, removed, added, old, new))
+        if category == "processor":
+            findings.extend(_processor_findings(removed, added, before, after, old, new))
+        else:
+            findings.extend(_findings(category, removed, added, old, new))
     findings.sort(key=lambda f: -f.severity)
     categories = tuple(dict.fromkeys(f.category for f in findings))
     return Classification(bool(findings), categories, tuple(findings))
@@ -201,3 +205,69 @@ def _findings(
             Finding(category, "added", fact.label, None, sentence.text, sentence.section, severity, f"{label} added: {fact.label}")
         )
     return findings
+
+
+def _processor_findings(
+    removed: list[Fact], added: list[Fact], before: list[Fact], after: list[Fact], old: Sequence[Sentence], new: Sequence[Sentence]
+) -> list[Finding]:
+    """Parties added or removed, one finding per name written; role changes of kept parties."""
+    severity = SEVERITY["processor"]
+    findings = []
+    parties = {f.key[1] for f in removed + added if f.key[0] == "party"}
+    for change, facts, pool, sentences in (("removed", removed, before, old), ("added", added, after, new)):
+        for fact in facts:
+            if fact.key[0] != "party":
+                continue
+            for name, index in _names([f for f in pool if f.key == fact.key]):
+                sentence = sentences[index]
+                evidence = (sentence.text, None) if change == "removed" else (None, sentence.text)
+                verb = "no longer named" if change == "removed" else "named"
+                findings.append(
+                    Finding("processor", change, name, *evidence, sentence.section, severity, f"processor {verb}: {name}")
+                )
+    findings = _without_makers(findings)
+    roles_before = [f for f in removed if f.key[0] == "role" and f.key[1] not in parties]
+    roles_after = [f for f in added if f.key[0] == "role" and f.key[1] not in parties]
+    for key in dict.fromkeys(f.key[1] for f in roles_before + roles_after):
+        gone = [f for f in roles_before if f.key[1] == key]
+        came = [f for f in roles_after if f.key[1] == key]
+        name = next(f.label for f in before + after if f.key == ("party", key))
+        first_old = old[gone[0].sentence].text if gone else None
+        first_new = new[came[0].sentence] if came else None
+        section = first_new.section if first_new else old[gone[0].sentence].section
+        change = " ".join([f"-{f.label.replace('_', ' ')}" for f in gone] + [f"+{f.label.replace('_', ' ')}" for f in came])
+        findings.append(
+            Finding(
+                "processor",
+                "modified",
+                name,
+                first_old,
+                first_new.text if first_new else None,
+                section,
+                severity,
+                f"role of {name} changed: {change}",
+            )
+        )
+    return findings
+
+
+def _without_makers(findings: list[Finding]) -> list[Finding]:
+    # "Google" leaving together with "Google Ads" is the company behind the product.
+    names = {(f.change, canonical_party_name(f.entity or "")) for f in findings}
+    return [
+        f
+        for f in findings
+        if not any(
+            change == f.change and other.startswith(canonical_party_name(f.entity or "") + " ") for change, other in names
+        )
+    ]
+
+
+def _names(facts: list[Fact]) -> list[tuple[str, int]]:
+    # "Shopify" and "Shop Pay" are two names of one party; "Klarna Bank AB" adds nothing to "Klarna".
+    chosen: dict[str, tuple[str, int]] = {}
+    for fact in sorted(facts, key=lambda f: len(f.label)):
+        canonical = canonical_party_name(fact.label)
+        if not any(canonical.startswith(other) for other in chosen):
+            chosen[canonical] = (fact.label, fact.sentence)
+    return list(chosen.values())

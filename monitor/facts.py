@@ -18,7 +18,7 @@ from importlib import resources
 from monitor.errors import KnowledgeError
 from monitor.phrases import PhraseBook, load_phrasebook
 from monitor.segment import Sentence
-from monitor.vendors import VendorRegistry, canonical_party_name, load_vendors
+from monitor.vendors import VendorMatch, VendorRegistry, canonical_party_name, load_vendors
 
 CATEGORIES = (
     "processor",
@@ -35,7 +35,11 @@ CATEGORIES = (
 
 # A Markdown link's target is not text the reader sees; link targets change editorially.
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# ASCII local parts only: a missing space ("påinfo@shop.se") must not change the address.
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[\w-]+(?:\.[\w-]+)+")
+_OPERATOR = re.compile(r"\s*\(\s*(?:\w{1,6}\s+){0,2}[«\"„“]?")
+_HOST = re.compile(r"(?:https?://)?(?:[\w-]+\.)+[a-z]{2,24}(?:/\S*)?", re.IGNORECASE)
+_POSSESSIVE = re.compile(r"(?:['’:]s|['’])$")
 # An age is a year-based duration right after a word about minors ("under 16 years").
 _AGE_GAP = 24
 _AGE_MONTHS = range(10 * 12, 22 * 12)
@@ -54,6 +58,24 @@ class Fact:
 def visible_text(text: str) -> str:
     """The sentence as a reader sees it: link targets dropped, white space collapsed."""
     return " ".join(_LINK.sub(r"\1", text).split())
+
+
+def _bracketed(text: str, taken: list[tuple[int, int]], start: int) -> bool:
+    return any(_OPERATOR.fullmatch(text, end, start) for _, end in taken if end <= start)
+
+
+def _display_name(match: VendorMatch) -> str:
+    """The registry spelling the text used: "Hermes Germany GmbH" is Hermes, "Meta Pixel" stays."""
+    surface = _POSSESSIVE.sub("", " ".join(match.surface.split()))
+    if _HOST.fullmatch(surface):
+        return match.vendor.name
+    canonical = canonical_party_name(surface)
+    spellings = sorted(match.vendor.spellings, key=len, reverse=True)
+    for spelling in spellings:
+        folded = canonical_party_name(spelling)
+        if folded and (canonical == folded or canonical.startswith(folded + " ")):
+            return spelling
+    return surface
 
 
 @dataclass(frozen=True)
@@ -94,17 +116,23 @@ class FactExtractor:
             return []
         facts = []
         taken: list[tuple[int, int]] = []
+        purposes = book.matcher("purpose.term").keys(text)
         for match in self.vendors.find(text):
+            operator = _bracketed(text, taken, match.start)
             taken.append((match.start, match.end))
-            if match.vendor.processor:
-                facts.append(Fact("processor", ("party", match.vendor.key), match.vendor.name, context.index))
+            # "Google Ads (Google Ireland Limited)": the bracket names who runs the product.
+            if match.vendor.processor and not operator:
+                key = match.vendor.key
+                facts.append(Fact("processor", ("party", key), _display_name(match), context.index))
+                facts.extend(Fact("processor", ("role", key, p), p, context.index) for p in purposes)
         if book.matcher("processor.context").search(text) and not self._in_context("controller.context", context):
             for start, end, name in self._organisations(text):
-                if any(s < end and start < e for s, e in taken):
+                if any(s <= end and start <= e for s, e in taken) or _bracketed(text, taken, start):
                     continue
                 canonical = canonical_party_name(name)
-                if canonical and self.vendors.by_name(name) is None:
+                if canonical:
                     facts.append(Fact("processor", ("party", canonical), name, context.index))
+                taken.append((start, end))
         return facts
 
     def _organisations(self, text: str) -> list[tuple[int, int, str]]:
@@ -160,6 +188,9 @@ class FactExtractor:
         ]
 
     def _data_collected(self, context: _Context) -> list[Fact]:
+        # "РНОКПП 3124507782" after the controller's name identifies the controller, not a datum.
+        if self.book.matcher("controller.identifier").search(context.text):
+            return []
         return self._terms("data_collected", "data_collected.term", context)
 
     def _purpose(self, context: _Context) -> list[Fact]:
