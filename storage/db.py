@@ -28,6 +28,7 @@ from storage.records import (
     NewVersion,
     Outcome,
     PendingCheck,
+    SettledCheck,
     ShopState,
     StoredFinding,
     StoredVersion,
@@ -244,7 +245,12 @@ class Database:
             self._close(session, shop, check.id, decision, detail)
 
     def add_version(
-        self, check: PendingCheck | None, shop_name: str, new: NewVersion, outbox: Sequence[OutboxEntry] = ()
+        self,
+        check: PendingCheck | None,
+        shop_name: str,
+        new: NewVersion,
+        outbox: Sequence[OutboxEntry] = (),
+        decision: str = "new_version",
     ) -> int:
         """Record a new version, its findings and its ``outbox`` alerts; closes ``check`` in the same transaction."""
         with self.session() as session:
@@ -272,7 +278,7 @@ class Database:
             add_deliveries(session, outbox, shop_id=shop.id or 0, event=f"version:{version.id}", kind="change",
                            now=new.seen_at, version_id=version.id)
             if check is not None:
-                self._close(session, shop, check.id, "new_version")
+                self._close(session, shop, check.id, decision)
             return version.id
 
     def _close(self, session: Session, shop: Shop, check_id: int, decision: str, detail: str | None = None) -> None:
@@ -351,6 +357,32 @@ class Database:
                 raise StorageError(f"snapshot {snapshot_id} does not exist")
             blob_hash, content_type, url = snapshot.blob_hash, snapshot.headers.get("content-type"), snapshot.final_url
         return self.blobs.get(blob_hash), content_type, url
+
+    # --- guard -----------------------------------------------------------------------
+
+    def settled_checks(self, shop_name: str, before: int, limit: int = 20) -> list[SettledCheck]:
+        """The shop's processed checks before check ``before``, newest first, with their text hash."""
+        with self.session() as session:
+            shop = self._shop(session, shop_name)
+            rows = session.exec(
+                select(Check.id, Check.decision, Snapshot.text_hash)
+                .join(Snapshot, isouter=True)
+                .where(Check.shop_id == shop.id, col(Check.id) < before, col(Check.decision).is_not(None))
+                .order_by(col(Check.id).desc())
+                .limit(limit)
+            )
+            return [SettledCheck(check_id or 0, decision, digest) for check_id, decision, digest in rows]
+
+    def decision_counts(self, shop_name: str) -> dict[str, int]:
+        """How many of the shop's checks ended with each decision."""
+        with self.session() as session:
+            shop = self._shop(session, shop_name)
+            rows = session.exec(
+                select(Check.decision, func.count(Check.id))
+                .where(Check.shop_id == shop.id, col(Check.decision).is_not(None))
+                .group_by(Check.decision)
+            )
+            return {decision: count for decision, count in rows if decision is not None}
 
 
 def _aware(value: datetime | None) -> datetime | None:

@@ -119,3 +119,12 @@ class NewVersion:
     categories: tuple[str, ...] = ()
     counts: Mapping[str, int] = field(default_factory=dict)
     findings: tuple[StoredFinding, ...] = ()
+
+
+@dataclass(frozen=True)
+class SettledCheck:
+    """A processed check: what processing decided, and the text hash of its snapshot (if any)."""
+
+    id: int
+    decision: str | None
+    text_hash: str | None
