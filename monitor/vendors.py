@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -42,10 +42,12 @@ _FIELDS = {"name", "role", "aliases", "domains", "formerly", "processor", "ambig
 _SPACE = " "
 _END = ""
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_HOST = re.compile(
-    r"(?<![\w@.-])((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,24})(?![\w-])", re.IGNORECASE
-)
 _PUNCTUATION = re.compile(r"[^\w\s]+")
+# Host names are looked for around a dot between letters, which is rare in prose: scanning
+# every word for a host would cost more than matching all the vendor names.
+_DOTTED = re.compile(r"[a-z0-9]\.[a-z]")
+_HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,24}(?![\w-])")
+_HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-")
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,41 @@ def _render(node: dict[str, Any]) -> str:
     return f"(?:{body})?" if _END in node else body
 
 
+@dataclass(frozen=True)
+class _Spelling:
+    """What a lower-cased spelling in the matcher stands for."""
+
+    vendor: Vendor | None  # None: an excluded phrase ("Times Square") that hides its name
+    exact: frozenset[str] | None  # the only spellings accepted, for ambiguous vendors
+
+
+def _lower_same_length(text: str) -> str:
+    # Spans found in the lower-cased copy are spans of the text, so lower-casing must not
+    # change the length ("İ" becomes two characters): such rare characters stay as they are.
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+def _hosts(lowered: str) -> Iterator[tuple[int, int]]:
+    """The spans of host names in a lower-cased text, outside e-mail addresses' domains."""
+    reached = 0
+    for dot in _DOTTED.finditer(lowered):
+        if dot.start() < reached:
+            continue
+        start = dot.start()
+        while start > 0 and lowered[start - 1] in _HOST_CHARS:
+            start -= 1
+        while lowered[start] in ".-":
+            start += 1
+        before = lowered[start - 1] if start else " "
+        host = None if before.isalnum() or before in "_@" else _HOST.match(lowered, start)
+        reached = host.end() if host else dot.end()
+        if host:
+            yield host.span()
+
+
 class VendorRegistry:
     """Finds and looks up the vendors of ``vendors.toml``."""
 
@@ -189,55 +226,45 @@ class VendorRegistry:
         self._vendors = tuple(vendors)
         self._second_level = naming.second_level
         self._label_tlds = naming.label_tlds
+        self._suffixes = frozenset(naming.suffixes)
         self._by_name: dict[str, Vendor] = {}
         self._by_domain: dict[str, Vendor] = {}
+        cases: dict[str, tuple[Vendor | None, set[str] | None]] = {}
         labels: dict[str, set[Vendor]] = {}
-        # Spelling as written (lower-cased unless exact case matters) → vendor; None marks an
-        # excluded phrase ("Times Square") that wins over the shorter name inside it.
-        self._folded: dict[str, Vendor | None] = {}
-        self._exact: dict[str, Vendor | None] = {}
         for vendor in self._vendors:
             for spelling in vendor.spellings:
                 self._by_name.setdefault(canonical_party_name(spelling), vendor)
-                if vendor.ambiguous:
-                    self._exact[spelling] = vendor
-                else:
-                    self._folded[spelling.lower()] = vendor
+                entry = cases.setdefault(spelling.lower(), (vendor, set() if vendor.ambiguous else None))
+                if entry[1] is not None:
+                    entry[1].add(spelling)
             for domain in vendor.domains:
                 self._by_domain[domain] = vendor
                 label, _ = _registrable_label(domain, self._second_level)
                 if not vendor.ambiguous and len(label) >= 4:
                     labels.setdefault(label, set()).add(vendor)
         for phrase, exact in excluded:
-            if exact:
-                self._exact.setdefault(phrase, None)
-            else:
-                self._folded.setdefault(phrase.lower(), None)
+            cases.setdefault(phrase.lower(), (None, {phrase} if exact else None))
+        self._spellings = {
+            key: _Spelling(vendor, None if exact is None else frozenset(exact))
+            for key, (vendor, exact) in cases.items()
+        }
         # A label registered by two vendors ("google") says nothing on its own.
         self._by_label = {label: next(iter(vs)) for label, vs in labels.items() if len(vs) == 1}
-        self._patterns = [
-            self._compile(self._folded, naming, re.IGNORECASE),
-            self._compile(self._exact, naming, 0),
-        ]
-
-    @staticmethod
-    def _compile(spellings: dict[str, Vendor | None], naming: _Naming, flags: int) -> re.Pattern[str] | None:
-        if not spellings:
-            return None
-        legal = "|".join(re.escape(form) for form in naming.suffixes)
+        legal = "|".join(re.escape(form.lower()) for form in naming.suffixes)
         possessive = "|".join(re.escape(p) for p in naming.possessives)
-        # The lookahead finds every starting point, so a shorter mention cannot hide a
-        # longer one that starts inside it; ``find`` then keeps the longest.
-        return re.compile(
-            rf"(?=(?<![\w@])(?P<whole>(?P<name>{_trie_pattern(spellings)})"
-            rf"(?P<legal>,?\s+(?-i:{legal}))?(?P<poss>{possessive})?)(?![\w@]))",
-            flags,
+        # One case-sensitive pass over a lower-cased copy of the text: Python's regex engine
+        # dispatches a trie of plain literals quickly, but not of case-insensitive ones. The
+        # case that matters (ambiguous names, legal forms, "Stripes") is checked afterwards.
+        name = (
+            rf"(?P<name>{_trie_pattern(self._spellings)})"
+            rf"(?P<legal>,?\s+(?:{legal}))?(?P<poss>{possessive})?(?![\w@])"
         )
+        self._name_pattern = re.compile(rf"(?<![\w@]){name}")
 
     def __len__(self) -> int:
         return len(self._vendors)
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Vendor]:
         return iter(self._vendors)
 
     def by_name(self, name: str) -> Vendor | None:
@@ -259,42 +286,66 @@ class VendorRegistry:
             vendor = self._by_domain.get(".".join(labels[index:]))
             if vendor is not None:
                 return vendor
-        label, tld = _registrable_label(host, self._second_level)
-        if tld in self._label_tlds or tld in self._second_level:
-            return self._by_label.get(label)
+        if self._is_host(host):
+            return self._by_label.get(_registrable_label(host, self._second_level)[0])
         return None
 
+    def _is_host(self, host: str) -> bool:
+        tld = _registrable_label(host, self._second_level)[1]
+        return tld in self._label_tlds or tld in self._second_level
+
     def find(self, text: str) -> list[VendorMatch]:
-        """Every vendor mention in ``text``, non-overlapping, the longest preferred, in order."""
+        """Every vendor mention in ``text`` in order: leftmost first, then the longest."""
+        lowered = _lower_same_length(text)
         candidates: list[tuple[int, int, Vendor | None]] = []
-        for pattern, table, folded in zip(self._patterns, (self._folded, self._exact), (True, False)):
-            if pattern is None:
-                continue
-            for match in pattern.finditer(text):
-                name = match.group("name")
-                spelling = " ".join(name.split())
-                vendor_or_none = table.get(spelling.lower() if folded else spelling, False)
-                if vendor_or_none is False:
-                    continue
-                possessive = match.group("poss") or ""
-                if possessive.isalpha() and (match.group("legal") or not name[0].isupper()):
-                    continue  # "stripes" is a word, not Stripe's
-                candidates.append((match.start("whole"), match.end("whole"), vendor_or_none))
-        for match in _HOST.finditer(text):
-            vendor = self.by_domain(match.group(1))
+        foreign: list[tuple[int, int]] = []  # hosts of nobody we know, up to their first dot
+        for start, end in _hosts(lowered):
+            vendor = self.by_domain(lowered[start:end])
             if vendor is not None:
-                candidates.append((match.start(1), match.end(1), vendor))
+                candidates.append((start, end, vendor))
+            elif self._is_host(lowered[start:end]):
+                foreign.append((start, end))
+        for match in self._name_pattern.finditer(lowered):
+            start, end = match.start(), self._end(text, match)
+            # Inside someone else's host only a name spelled with its dot counts ("Real.de"),
+            # not a label of it ("klarna.example.com", "mail.klarna.example.com").
+            if any(
+                start < f_end and f_start < end and (start != f_start or "." not in match.group("name"))
+                for f_start, f_end in foreign
+            ):
+                continue
+            candidates.append((start, end, self._named(text, match)))
         emails = [m.span() for m in _EMAIL.finditer(text)] if "@" in text else []
-        taken = bytearray(len(text))
         found: list[VendorMatch] = []
-        for start, end, vendor in sorted(candidates, key=lambda c: (c[0] - c[1], c[0])):
-            if any(taken[start:end]):
+        reached = 0
+        for start, end, vendor in sorted(candidates, key=lambda c: (c[0], c[0] - c[1])):
+            if start < reached:
                 continue
-            taken[start:end] = b"\x01" * (end - start)
-            if vendor is None or any(s <= start and end <= e for s, e in emails):
-                continue
-            found.append(VendorMatch(vendor, text[start:end], start, end))
-        return sorted(found, key=lambda m: m.start)
+            reached = end
+            # An excluded phrase (vendor None) takes its place and names nobody.
+            if vendor is not None and not any(s <= start and end <= e for s, e in emails):
+                found.append(VendorMatch(vendor, text[start:end], start, end))
+        return found
+
+    def _named(self, text: str, match: re.Match[str]) -> Vendor | None:
+        name = match.group("name")
+        if name is None:
+            return None
+        entry = self._spellings.get(" ".join(name.split()))
+        written = text[match.start("name") : match.end("name")]
+        if entry is None or (entry.exact is not None and " ".join(written.split()) not in entry.exact):
+            return None
+        possessive = match.group("poss") or ""
+        if possessive.isalpha() and (match.group("legal") or not written[0].isupper()):
+            return None  # "stripes" is a word, not Stripe's
+        return entry.vendor
+
+    def _end(self, text: str, match: re.Match[str]) -> int:
+        """Where the mention ends: a legal form written in another case is not one ("Klarna ab")."""
+        legal = match.group("legal")
+        if legal and text[match.start("legal") : match.end("legal")].lstrip(", \t\n\xa0") not in self._suffixes:
+            return match.end("name")
+        return match.end()
 
 
 def _vendor(file: str, key: str, table: object) -> tuple[Vendor, tuple[str, ...]]:
