@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -194,7 +195,7 @@ ContextOption = Annotated[int, typer.Option("--context", help="Unchanged sentenc
 def _render(diff_report: Any, fmt: str, context: int, title: str, old_label: str, new_label: str) -> None:
     from monitor.render import render_diff
 
-    color = fmt == "text" and sys.stdout.isatty()
+    color = fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     output = render_diff(
         diff_report.diff, diff_report.classification, fmt=fmt, color=color, context=context, title=title,
         old_label=old_label, new_label=new_label,
@@ -293,6 +294,66 @@ def reprocess(
     _stderr(f"{report.checks} shops re-normalized: {len(report.versions)} technical versions, {report.unchanged} unchanged")
     for name, problem in report.problems:
         _stderr(f"  {name}: {problem}")
+
+
+@app.command()
+@_handles_errors
+def watch() -> None:
+    """Run until stopped (SIGTERM/SIGINT): crawl each shop when its interval is due.
+
+    Each pass runs as a child `policywatch crawl` process, one at a time.
+
+    Example: policywatch --config /etc/policywatch.toml watch
+    """
+    from monitor.watch import watch as run_watch
+
+    config = _config()
+    report = run_watch(config)
+    _stderr(f"watch stopped after {report.passes} passes")
+
+
+@app.command()
+@_handles_errors
+def notify(
+    test: Annotated[bool, typer.Option("--test", help="Send a test message.")] = False,
+    target: Annotated[int | None, typer.Option("--target", help="Only the [[notify]] target with this index (from 0).")] = None,
+) -> None:
+    """Send a test message to the notification targets, to check their URLs.
+
+    Example: policywatch notify --test --target 0
+    """
+    from monitor.notify import send_test
+
+    if not test:
+        raise UsageError("nothing to do: use --test")
+    results = send_test(_config(), target)
+    for result in results:
+        _stderr(f"{result.target}: {'sent' if result.sent else 'failed: ' + (result.error or 'unknown error')}")
+    if not results:
+        raise UsageError("the config has no [[notify]] targets")
+    if not all(result.sent for result in results):
+        raise typer.Exit(1)
+
+
+@app.command()
+@_handles_errors
+def deliveries(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    pending: Annotated[bool, typer.Option("--pending", help="Only deliveries not sent yet.")] = False,
+) -> None:
+    """List the notification deliveries: sent, pending, failing (targets shown masked).
+
+    Example: policywatch deliveries --pending
+    """
+    from monitor.notify import list_deliveries
+    from monitor.report import deliveries_text
+
+    config = _config()
+    views = list_deliveries(_database(config), config, include_sent=not pending)
+    if as_json:
+        _print_json({"deliveries": [view.to_json() for view in views]})
+    else:
+        print(deliveries_text([view.to_json() for view in views]))
 
 
 @app.command()

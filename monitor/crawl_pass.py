@@ -1,7 +1,8 @@
 """One crawl pass: fetch the due shops (Scrapy), process the new checks, deliver alerts.
 
-The crawler is reached through one lazy import of ``crawler.runner`` so that every other
-command starts without Scrapy.
+The whole pass runs under the database's pass lock, so two ``crawl`` processes never fetch
+and process the same shops at once. The crawler is reached through one lazy import of
+``crawler.runner`` so that every other command starts without Scrapy.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from datetime import datetime
 from typing import Any
 
 from monitor.config import Config
-from monitor.errors import UsageError
-from monitor.process import process_pending
 from monitor.database import open_configured_database
+from monitor.errors import UsageError
+from monitor.notify import notify_after_pass
+from monitor.process import process_pending
 from storage.db import Database
+from storage.lock import pass_lock
 
 
 def select_shops(config: Config, database: Database, names: Sequence[str], everything: bool, now: datetime) -> list[str]:
@@ -37,19 +40,21 @@ def run_crawl(config: Config, names: Sequence[str], *, everything: bool, now: da
     from crawler.runner import run_pass  # the one lazy import of the crawler
 
     database = open_configured_database(config)
-    shops = select_shops(config, database, names, everything, now)
-    fetched = run_pass(config, shops, verbose=verbose) if shops else None
-    processed = process_pending(database, config)
+    with pass_lock(database, wait=0):
+        shops = select_shops(config, database, names, everything, now)
+        fetched = run_pass(config, shops, verbose=verbose) if shops else None
+        processed = process_pending(database, config)
+        delivered = notify_after_pass(database, config, now=now)
     errors = [
         {"shop": shop, "outcome": outcome, "detail": detail} for shop, outcome, detail in (fetched.errors if fetched else [])
     ]
     errors += [{"shop": shop, "outcome": "unusable", "detail": detail} for shop, detail in processed.problems]
-    summary: dict[str, Any] = {
+    return {
         "shops": len(shops),
         "fetched": fetched.fetched if fetched else 0,
         "unchanged": processed.unchanged,
         "new_versions": len(processed.versions),
         "material_changes": processed.material_changes,
         "errors": errors,
+        "deliveries": {"sent": delivered.sent, "failed": delivered.failed},
     }
-    return summary

@@ -105,8 +105,21 @@ def crawl_summary_text(summary: dict[str, Any]) -> str:
         f"{summary['new_versions']} new versions, {summary['material_changes']} material changes, "
         f"{len(summary['errors'])} errors"
     )
+    deliveries = summary.get("deliveries") or {}
+    if deliveries.get("sent") or deliveries.get("failed"):
+        line += f"; alerts: {deliveries['sent']} sent, {deliveries['failed']} failed (will retry)"
     details = [f"  {error['shop']}: {error['outcome']} {error['detail'] or ''}".rstrip() for error in summary["errors"]]
     return "\n".join([line, *details])
+
+
+def deliveries_text(deliveries: Sequence[dict[str, Any]]) -> str:
+    if not deliveries:
+        return "no deliveries"
+    rows = [("ID", "SHOP", "KIND", "STATE", "ATTEMPTS", "TARGET", "LAST ERROR")]
+    for item in deliveries:
+        rows.append((str(item["id"]), item["shop"] or "-", item["kind"], item["state"], str(item["attempts"]),
+                     item["target"], item.get("last_error") or ""))
+    return _table(rows)
 
 
 def _table(rows: Sequence[Sequence[str]]) -> str:

@@ -116,7 +116,7 @@ class Watch:
 
 def watch(config: Config, *, run_pass: PassRunner | None = None) -> WatchReport:
     """``policywatch watch``: run until SIGTERM/SIGINT, each pass a ``policywatch crawl`` child."""
-    from monitor.crawl_pass import open_configured_database
+    from monitor.database import open_configured_database
 
     database = open_configured_database(config)
     loop = Watch(config, last_checks=database.last_checks,
