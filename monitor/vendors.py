@@ -33,10 +33,13 @@ from urllib.parse import urlsplit
 from monitor.errors import KnowledgeError
 
 ROLES = frozenset(
-    "payment bnpl platform carrier email_marketing sms analytics advertising hosting cdn "
-    "support chat reviews consent credit_check debt_collection fraud identity accounting "
-    "social marketplace search maps affiliate price_comparison bank insurance other".split()
-)
+    {
+        "payment", "bnpl", "platform", "carrier", "email_marketing", "sms", "analytics",
+        "advertising", "hosting", "cdn", "support", "chat", "reviews", "consent", "credit_check",
+        "debt_collection", "fraud", "identity", "accounting", "social", "marketplace", "search",
+        "maps", "affiliate", "price_comparison", "bank", "insurance", "other",
+    }
+)  # fmt: skip
 
 _FIELDS = {"name", "role", "aliases", "domains", "formerly", "processor", "ambiguous", "exclude"}
 _SPACE = " "
@@ -114,15 +117,21 @@ def _naming() -> _Naming:
     def strings(table: dict[str, Any], key: str, label: str) -> tuple[str, ...]:
         return _strings(file, label, table.get(key))
 
-    # Longest first, so that "GmbH & Co. KG" is taken whole rather than as "GmbH".
-    by_length = lambda forms: tuple(sorted(set(forms), key=len, reverse=True))  # noqa: E731
+    def lowered(key: str) -> frozenset[str]:
+        return frozenset(s.lower() for s in strings(domains, key, f"domains.{key}"))
+
     return _Naming(
-        suffixes=by_length(strings(data, "suffixes", "suffixes")),
-        prefixes=by_length(strings(data, "prefixes", "prefixes")),
-        possessives=by_length(strings(data, "possessives", "possessives")),
-        second_level=frozenset(s.lower() for s in strings(domains, "second_level", "domains.second_level")),
-        label_tlds=frozenset(s.lower() for s in strings(domains, "label_tlds", "domains.label_tlds")),
+        suffixes=_longest_first(strings(data, "suffixes", "suffixes")),
+        prefixes=_longest_first(strings(data, "prefixes", "prefixes")),
+        possessives=_longest_first(strings(data, "possessives", "possessives")),
+        second_level=lowered("second_level"),
+        label_tlds=lowered("label_tlds"),
     )
+
+
+def _longest_first(forms: tuple[str, ...]) -> tuple[str, ...]:
+    # In an alternation the first branch that fits wins: "GmbH & Co. KG" must come before "GmbH".
+    return tuple(sorted(set(forms), key=len, reverse=True))
 
 
 @lru_cache(maxsize=1)
@@ -226,40 +235,55 @@ class VendorRegistry:
         self._vendors = tuple(vendors)
         self._second_level = naming.second_level
         self._label_tlds = naming.label_tlds
-        self._suffixes = frozenset(naming.suffixes)
+        forms = "|".join(re.escape(form) for form in naming.suffixes)
+        # One or more legal forms as written ("AB (publ)", "S.à r.l. et Cie, S.C.A.").
+        self._legal_run = re.compile(rf"(?:,?\s+(?:{forms}))+")
         self._by_name: dict[str, Vendor] = {}
         self._by_domain: dict[str, Vendor] = {}
         cases: dict[str, tuple[Vendor | None, set[str] | None]] = {}
         labels: dict[str, set[Vendor]] = {}
         for vendor in self._vendors:
-            for spelling in vendor.spellings:
-                self._by_name.setdefault(canonical_party_name(spelling), vendor)
-                entry = cases.setdefault(spelling.lower(), (vendor, set() if vendor.ambiguous else None))
+            for spelling in self._matched_spellings(vendor):
+                cased: set[str] | None = set() if vendor.ambiguous else None
+                entry = cases.setdefault(spelling.lower(), (vendor, cased))
                 if entry[1] is not None:
                     entry[1].add(spelling)
+            for spelling in vendor.spellings:
+                self._by_name.setdefault(canonical_party_name(spelling), vendor)
             for domain in vendor.domains:
                 self._by_domain[domain] = vendor
                 label, _ = _registrable_label(domain, self._second_level)
                 if not vendor.ambiguous and len(label) >= 4:
                     labels.setdefault(label, set()).add(vendor)
-        for phrase, exact in excluded:
-            cases.setdefault(phrase.lower(), (None, {phrase} if exact else None))
+        for phrase, in_case in excluded:
+            cases.setdefault(phrase.lower(), (None, {phrase} if in_case else None))
         self._spellings = {
-            key: _Spelling(vendor, None if exact is None else frozenset(exact))
-            for key, (vendor, exact) in cases.items()
+            key: _Spelling(vendor, None if cased is None else frozenset(cased))
+            for key, (vendor, cased) in cases.items()
         }
         # A label registered by two vendors ("google") says nothing on its own.
         self._by_label = {label: next(iter(vs)) for label, vs in labels.items() if len(vs) == 1}
         legal = "|".join(re.escape(form.lower()) for form in naming.suffixes)
+        legal = rf"(?:,?\s+(?:{legal}))+"
         possessive = "|".join(re.escape(p) for p in naming.possessives)
         # One case-sensitive pass over a lower-cased copy of the text: Python's regex engine
         # dispatches a trie of plain literals quickly, but not of case-insensitive ones. The
         # case that matters (ambiguous names, legal forms, "Stripes") is checked afterwards.
         name = (
             rf"(?P<name>{_trie_pattern(self._spellings)})"
-            rf"(?P<legal>,?\s+(?:{legal}))?(?P<poss>{possessive})?(?![\w@])"
+            rf"(?P<legal>{legal})?(?P<poss>{possessive})?(?![\w@])"
         )
         self._name_pattern = re.compile(rf"(?<![\w@]){name}")
+
+    def _matched_spellings(self, vendor: Vendor) -> list[str]:
+        # "Klarna AB" is "Klarna" followed by a legal form, and is matched that way, so that
+        # the legal form's case is checked: "Klarna ab initio" mentions Klarna, not Klarna AB.
+        spellings = {spelling.lower() for spelling in vendor.spellings}
+        matched = []
+        for spelling in vendor.spellings:
+            bare = self._legal_run.sub("", spelling)
+            matched.append(bare if bare.lower() in spellings else spelling)
+        return matched
 
     def __len__(self) -> int:
         return len(self._vendors)
@@ -309,12 +333,15 @@ class VendorRegistry:
             start, end = match.start(), self._end(text, match)
             # Inside someone else's host only a name spelled with its dot counts ("Real.de"),
             # not a label of it ("klarna.example.com", "mail.klarna.example.com").
+            dotted = "." in match.group("name")
             if any(
-                start < f_end and f_start < end and (start != f_start or "." not in match.group("name"))
+                start < f_end and f_start < end and (start != f_start or not dotted)
                 for f_start, f_end in foreign
             ):
                 continue
-            candidates.append((start, end, self._named(text, match)))
+            entry = self._entry(text, match)
+            if entry is not None:
+                candidates.append((start, end, entry.vendor))
         emails = [m.span() for m in _EMAIL.finditer(text)] if "@" in text else []
         found: list[VendorMatch] = []
         reached = 0
@@ -327,24 +354,24 @@ class VendorRegistry:
                 found.append(VendorMatch(vendor, text[start:end], start, end))
         return found
 
-    def _named(self, text: str, match: re.Match[str]) -> Vendor | None:
-        name = match.group("name")
-        if name is None:
-            return None
-        entry = self._spellings.get(" ".join(name.split()))
+    def _entry(self, text: str, match: re.Match[str]) -> _Spelling | None:
+        """What a name match stands for, or None when its case says it is an ordinary word."""
+        entry = self._spellings.get(" ".join(match.group("name").split()))
         written = text[match.start("name") : match.end("name")]
-        if entry is None or (entry.exact is not None and " ".join(written.split()) not in entry.exact):
+        if entry is None:
             return None
+        if entry.exact is not None and " ".join(written.split()) not in entry.exact:
+            return None  # "we bring", "Bring"
         possessive = match.group("poss") or ""
         if possessive.isalpha() and (match.group("legal") or not written[0].isupper()):
             return None  # "stripes" is a word, not Stripe's
-        return entry.vendor
+        return entry
 
     def _end(self, text: str, match: re.Match[str]) -> int:
-        """Where the mention ends: a legal form written in another case is not one ("Klarna ab")."""
-        legal = match.group("legal")
-        if legal and text[match.start("legal") : match.end("legal")].lstrip(", \t\n\xa0") not in self._suffixes:
-            return match.end("name")
+        """Where the mention ends: a legal form in another case is not one ("Klarna ab")."""
+        if match.group("legal"):
+            if not self._legal_run.fullmatch(text, match.start("legal"), match.end("legal")):
+                return match.end("name")
         return match.end()
 
 
@@ -353,22 +380,26 @@ def _vendor(file: str, key: str, table: object) -> tuple[Vendor, tuple[str, ...]
         raise KnowledgeError(f"{file}: {key}: expected a table")
     unknown = set(table) - _FIELDS
     if unknown:
-        raise KnowledgeError(f"{file}: {key}.{sorted(unknown)[0]}: unknown field")
+        raise KnowledgeError(f"{file}: {key}.{min(unknown)}: unknown field")
     name = table.get("name")
     if not isinstance(name, str) or not name.strip():
         raise KnowledgeError(f"{file}: {key}.name: expected a non-empty string")
     role = table.get("role")
     if role not in ROLES:
-        raise KnowledgeError(f"{file}: {key}.role: {role!r} is not one of {', '.join(sorted(ROLES))}")
+        roles = ", ".join(sorted(ROLES))
+        raise KnowledgeError(f"{file}: {key}.role: {role!r} is not one of {roles}")
     flags = {}
     for flag, default in (("processor", True), ("ambiguous", False)):
         flags[flag] = table.get(flag, default)
         if not isinstance(flags[flag], bool):
             raise KnowledgeError(f"{file}: {key}.{flag}: expected true or false")
-    lists = {f: _strings(file, f"{key}.{f}", table.get(f, [])) for f in ("aliases", "domains", "formerly", "exclude")}
+    lists = {
+        field: _strings(file, f"{key}.{field}", table.get(field, []))
+        for field in ("aliases", "domains", "formerly", "exclude")
+    }
     for domain in lists["domains"]:
         if domain != domain.lower() or "/" in domain or "." not in domain:
-            raise KnowledgeError(f"{file}: {key}.domains: {domain!r} is not a lower-case host name")
+            raise KnowledgeError(f"{file}: {key}.domains: {domain!r} is not a lower-case host")
     vendor = Vendor(
         key=key,
         name=" ".join(name.split()),
@@ -397,11 +428,11 @@ def parse_vendors(file: str, data: dict[str, Any]) -> VendorRegistry:
             canonical = canonical_party_name(spelling)
             if not canonical:
                 raise KnowledgeError(f"{file}: {key}: {spelling!r} is only a legal form")
-            if owners.setdefault(canonical, key) != key:
-                raise KnowledgeError(f"{file}: {key}: {spelling!r} is also a name of {owners[canonical]}")
+            if (owner := owners.setdefault(canonical, key)) != key:
+                raise KnowledgeError(f"{file}: {key}: {spelling!r} is also a name of {owner}")
         for domain in vendor.domains:
-            if domains.setdefault(domain, key) != key:
-                raise KnowledgeError(f"{file}: {key}.domains: {domain!r} is also a domain of {domains[domain]}")
+            if (owner := domains.setdefault(domain, key)) != key:
+                raise KnowledgeError(f"{file}: {key}.domains: {domain!r} is also of {owner}")
         vendors.append(vendor)
         excluded.extend((phrase, vendor.ambiguous) for phrase in exclude)
     return VendorRegistry(vendors, excluded)

@@ -8,7 +8,14 @@ from importlib import resources
 import pytest
 
 from monitor.errors import KnowledgeError
-from monitor.vendors import ROLES, Vendor, VendorRegistry, canonical_party_name, load_vendors, parse_vendors
+from monitor.vendors import (
+    ROLES,
+    Vendor,
+    VendorRegistry,
+    canonical_party_name,
+    load_vendors,
+    parse_vendors,
+)
 
 # One sentence per language, each with the party in the middle of ordinary prose.
 SENTENCES = [
@@ -259,6 +266,30 @@ def test_nothing_inside_an_e_mail_address_is_a_vendor(registry: VendorRegistry) 
 def test_a_domain_in_a_link_names_its_vendor(registry: VendorRegistry) -> None:
     found = registry.find("Läs mer på https://www.klarna.com/se/villkor och på stripe.com/privacy.")
     assert [(m.vendor.key, m.surface) for m in found] == [("klarna", "www.klarna.com"), ("stripe", "stripe.com")]
+
+
+def test_a_host_of_someone_else_does_not_name_the_vendor_in_its_first_label(registry: VendorRegistry) -> None:
+    assert registry.find("Bilder laddas från klarna.example.com och mail.klarna.example.org.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "surface"),
+    [
+        ("Vi mäter besök med Yandex.Metrica.", "yandex", "Yandex.Metrica"),
+        ("The shop runs on Wix.com Ltd servers.", "wix", "Wix.com Ltd"),
+        ("Betalning via Klarna.Vi sparar inget kortnummer.", "klarna", "Klarna"),
+    ],
+)
+def test_a_dotted_name_is_read_as_a_name(registry: VendorRegistry, text: str, key: str, surface: str) -> None:
+    assert [(m.vendor.key, m.surface) for m in registry.find(text)] == [(key, surface)]
+
+
+def test_a_legal_form_in_another_case_is_left_out_of_the_mention(registry: VendorRegistry) -> None:
+    assert surfaces(registry, "Vi använder Klarna ab initio.") == ["Klarna"]
+
+
+def test_the_registry_is_loaded_once() -> None:
+    assert load_vendors() is load_vendors()
 
 
 def test_a_match_reports_where_it_was_found(registry: VendorRegistry) -> None:
