@@ -16,7 +16,11 @@ Matching rules, decided here once:
 - A name glued to other letters ("PayPalkonto") is not a match, a hyphenated compound
   ("PayPal-konto") is. Nothing inside an e-mail address is a match: an address names a
   mailbox, usually the shop's own, not a recipient of data.
-- Domains (``klarna.com``, ``https://www.klarna.se/...``) map to their vendor.
+- A legal form counts only in the case it is written in ``legal_forms.toml``.
+- Domains (``klarna.com``, ``https://www.klarna.se/...``) map to their vendor; the first
+  label of someone else's host (``klarna.example.com``) is not a mention.
+- Mentions never overlap: the leftmost wins, then the longest ("Google Analytics" rather
+  than "Google"); an ``exclude`` phrase ("Times Square") hides the name inside it.
 """
 
 from __future__ import annotations
@@ -369,9 +373,9 @@ class VendorRegistry:
 
     def _end(self, text: str, match: re.Match[str]) -> int:
         """Where the mention ends: a legal form in another case is not one ("Klarna ab")."""
-        if match.group("legal"):
-            if not self._legal_run.fullmatch(text, match.start("legal"), match.end("legal")):
-                return match.end("name")
+        legal = match.span("legal")
+        if match.group("legal") and not self._legal_run.fullmatch(text, *legal):
+            return match.end("name")
         return match.end()
 
 
