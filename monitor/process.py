@@ -8,11 +8,12 @@ each step's logic lives in its own module.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from monitor.compare import compare_texts
 from monitor.config import Config, ShopConfig
 from monitor.errors import NormalizeError
+from monitor.guard import ShopHistory, guard_settings, review
 from monitor.normalize import NORMALIZER_VERSION, Document, normalize, text_hash
 from monitor.notify_targets import version_outbox
 from storage.db import Database
@@ -36,6 +37,8 @@ class ProcessReport:
     checks: int = 0
     unchanged: int = 0
     failed: int = 0
+    # Checks the guard held back (wrong page, collapsed text, return to an earlier text).
+    held: int = 0
     versions: list[VersionEvent] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)
 
@@ -120,8 +123,22 @@ def _process_check(
         database.settle_check(check, "unchanged", seen=True)
         report.unchanged += 1
         return
+    verdict = review(
+        document,
+        language=shop.language,
+        history=ShopHistory(database.versions(shop.name), database.settled_checks(shop.name, check.id)),
+        requested_url=check.url,
+        final_url=check.final_url,
+        settings=guard_settings(config.crawl),
+    )
+    if not verdict.accept:
+        database.settle_check(check, verdict.decision, detail=verdict.detail)
+        report.held += 1
+        return
     new = new_version_from(document, latest, snapshot_id=check.snapshot_id, seen_at=check.at)
-    version_id = database.add_version(check, shop.name, new, version_outbox(config, shop.name, new))
+    new = replace(new, structural=verdict.structural)
+    outbox = version_outbox(config, shop.name, new) if verdict.alerts else []
+    version_id = database.add_version(check, shop.name, new, outbox, decision=verdict.decision)
     report.versions.append(
         VersionEvent(shop.name, version_id, latest.id if latest else None, new.material, new.categories)
     )
