@@ -16,7 +16,7 @@ from functools import lru_cache
 from importlib import resources
 
 from monitor.errors import KnowledgeError
-from monitor.phrases import PhraseBook, load_phrasebook
+from monitor.phrases import Matcher, PhraseBook, load_phrasebook
 from monitor.segment import Sentence
 from monitor.vendors import VendorMatch, VendorRegistry, canonical_party_name, load_vendors
 
@@ -60,6 +60,11 @@ def visible_text(text: str) -> str:
     return " ".join(_LINK.sub(r"\1", text).split())
 
 
+def _loose(name: str) -> str:
+    # A name's words with any punctuation or spacing between them.
+    return r"\W*".join(re.escape(word) for word in re.findall(r"\w+", name)) or re.escape(name)
+
+
 def _bracketed(text: str, taken: list[tuple[int, int]], start: int) -> bool:
     return any(_OPERATOR.fullmatch(text, end, start) for _, end in taken if end <= start)
 
@@ -92,6 +97,7 @@ class FactExtractor:
         self.book = book or load_phrasebook()
         self.vendors = vendors or load_vendors()
         self._legal_org = _legal_org_pattern()
+        self._vendor_by_key = {vendor.key: vendor for vendor in self.vendors}
 
     def extract(self, sentences: Sequence[Sentence], indices: Iterable[int], categories: Iterable[str] = CATEGORIES) -> list[Fact]:
         """The facts of the given sentences, for the given categories."""
@@ -105,6 +111,26 @@ class FactExtractor:
             for category in wanted:
                 facts.extend(getattr(self, f"_{category}")(context))
         return facts
+
+    def probe(self, fact: Fact) -> Matcher:
+        """What every sentence able to state ``fact`` matches: a cheap search for one fact."""
+        book, kind, value = self.book, fact.key[0], fact.key[1]
+        if fact.category == "processor":
+            vendor = self._vendor_by_key.get(value)
+            words = (*vendor.spellings, *vendor.domains) if vendor else (fact.label,)
+            return Matcher.of_patterns(value, [_loose(word) for word in words])
+        if fact.category == "transfer":
+            return book.key_matcher(("transfer.destination", "transfer.framework", "transfer.mechanism"), value)
+        if fact.category == "retention":
+            indefinite = book.key_matcher(("retention.indefinite",), value)
+            return indefinite if indefinite.entries else book.unit_matcher()
+        if fact.category == "children":
+            return Matcher.of_patterns(value, [value])
+        if fact.category == "controller":
+            if kind in ("id", "address"):
+                return book.matcher(f"controller.{'identifier' if kind == 'id' else 'address'}")
+            return Matcher.of_patterns(value, [_loose(fact.label)])
+        return book.key_matcher((f"{fact.category}.term",), value)
 
     def _in_context(self, kind: str, context: _Context) -> bool:
         matcher = self.book.matcher(kind)

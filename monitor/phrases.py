@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from importlib.abc import Traversable
+from collections.abc import Iterable
+import re._constants as _constants
+import re._parser as _parser
 
 from monitor.errors import KnowledgeError
 
@@ -58,36 +61,111 @@ class Duration:
 
 
 class Matcher:
-    """All patterns of one kind, across languages, compiled into one alternation."""
+    """All patterns of one kind, across languages.
 
-    def __init__(self, entries: list[PhraseEntry]) -> None:
+    Each pattern is compiled alone with the literal text any of its matches must contain
+    ("Privacy Shield", "kanad"); a pattern runs only on texts that contain one, which keeps
+    hundreds of patterns cheap on a long policy.
+    """
+
+    def __init__(self, entries: Iterable[PhraseEntry]) -> None:
         self.entries = tuple(entries)
-        self._keys: dict[str, str] = {}
-        parts = []
-        for index, entry in enumerate(entries):
-            group = f"p{index}"
-            self._keys[group] = entry.key
-            parts.append(f"(?P<{group}>{_bounded(entry.pattern)})")
-        self._regex = re.compile("|".join(parts), re.IGNORECASE) if parts else None
+        # Patterns are words or phrases: they never start or end inside another word.
+        self._compiled = [
+            (entry.key, re.compile(rf"(?<!\w)(?:{entry.pattern})(?!\w)", re.IGNORECASE), required_literals(entry.pattern))
+            for entry in self.entries
+        ]
+
+    @classmethod
+    def of_patterns(cls, key: str, patterns: Iterable[str]) -> Matcher:
+        """A matcher for ad-hoc patterns of one meaning (a probe for one fact)."""
+        return cls(PhraseEntry("", "probe", key, pattern, pattern) for pattern in patterns)
 
     def hits(self, text: str) -> list[Hit]:
-        if self._regex is None:
-            return []
-        return [Hit(self._keys[m.lastgroup or ""], m.start(), m.end()) for m in self._regex.finditer(text)]
+        """Non-overlapping hits, leftmost first, the longest of those starting together."""
+        lowered = text.lower()
+        found = []
+        for key, regex, literals in self._compiled:
+            if literals is None or any(literal in lowered for literal in literals):
+                found.extend(Hit(key, m.start(), m.end()) for m in regex.finditer(text))
+        if len(found) < 2:
+            return found
+        found.sort(key=lambda hit: (hit.start, hit.start - hit.end))
+        chosen: list[Hit] = []
+        for hit in found:
+            if not chosen or hit.start >= chosen[-1].end:
+                chosen.append(hit)
+        return chosen
 
     def keys(self, text: str) -> set[str]:
         return {hit.key for hit in self.hits(text)}
 
+    def positions(self, text: str, lowered: str) -> list[int]:
+        """Where a hit may be in a long text (a superset, found by plain string search).
+
+        Case-insensitive regular expressions scan slowly; on a whole policy the literals
+        locate the few places worth a closer look. ``lowered`` is ``text.lower()``.
+        """
+        found = []
+        for _, regex, literals in self._compiled:
+            if literals is None:
+                found.extend(m.start() for m in regex.finditer(text))
+                continue
+            for literal in literals:
+                at = lowered.find(literal)
+                while at >= 0:
+                    found.append(at)
+                    at = lowered.find(literal, at + 1)
+        return found
+
     def search(self, text: str) -> bool:
-        return self._regex is not None and self._regex.search(text) is not None
+        lowered = text.lower()
+        return any(
+            (literals is None or any(literal in lowered for literal in literals)) and regex.search(text) is not None
+            for _, regex, literals in self._compiled
+        )
 
 
-def _bounded(pattern: str) -> str:
-    # Patterns are words or phrases: they never start or end inside another word.
-    return rf"(?<!\w)(?:{pattern})(?!\w)"
+def required_literals(pattern: str) -> tuple[str, ...] | None:
+    """Lower-case strings one of which every match of ``pattern`` contains, if it can tell."""
+    try:
+        parsed = _parser.parse(pattern, re.IGNORECASE)
+    except re.error:
+        return None
+    found = _required(list(parsed))
+    if not found or min(len(literal) for literal in found) < 2:
+        return None
+    return tuple(sorted(found))
 
 
-@dataclass(frozen=True)
+def _required(items: list[tuple[object, object]]) -> set[str] | None:
+    best: set[str] | None = None
+    run: list[str] = []
+
+    def consider(candidate: set[str] | None) -> None:
+        nonlocal best
+        if candidate and (best is None or min(map(len, candidate)) > min(map(len, best))):
+            best = candidate
+
+    for op, value in items:
+        if op is _constants.LITERAL:
+            run.append(chr(value).lower())  # type: ignore[arg-type]
+            continue
+        consider({"".join(run)} if run else None)
+        run = []
+        if op is _constants.SUBPATTERN:
+            consider(_required(list(value[-1])))  # type: ignore[index]
+        elif op is _constants.BRANCH:
+            branches = [_required(list(branch)) for branch in value[1]]  # type: ignore[index]
+            if all(branches):
+                consider(set().union(*branches))  # type: ignore[arg-type]
+        elif op in (_constants.MAX_REPEAT, _constants.MIN_REPEAT) and value[0] >= 1:  # type: ignore[index]
+            consider(_required(list(value[2])))  # type: ignore[index]
+    consider({"".join(run)} if run else None)
+    return best
+
+
+@dataclass(frozen=True, eq=False)
 class PhraseBook:
     """The merged phrase data of every language, ready to match."""
 
@@ -100,7 +178,18 @@ class PhraseBook:
     def matcher(self, kind: str) -> Matcher:
         return self.kinds.get(kind) or _EMPTY
 
+    def key_matcher(self, kinds: tuple[str, ...], key: str) -> Matcher:
+        """Only the patterns that mean ``key``: a cheap probe for one fact."""
+        return _key_matcher(self, kinds, key)
+
+    def unit_matcher(self) -> Matcher:
+        """Any duration unit word: what every sentence stating a period contains."""
+        return _unit_matcher(self)
+
     def durations(self, text: str) -> list[Duration]:
+        lowered = text.lower()
+        if not any(word in lowered for word in self.units):
+            return []
         found = []
         for match in _duration_regex(self).finditer(text):
             number = match.group("num").lower()
@@ -119,6 +208,16 @@ class PhraseBook:
 
 
 _EMPTY = Matcher([])
+
+
+@lru_cache(maxsize=4)
+def _unit_matcher(book: PhraseBook) -> Matcher:
+    return Matcher.of_patterns("unit", [re.escape(word) for word in book.units])
+
+
+@lru_cache(maxsize=1024)
+def _key_matcher(book: PhraseBook, kinds: tuple[str, ...], key: str) -> Matcher:
+    return Matcher([e for kind in kinds for e in book.matcher(kind).entries if e.key == key])
 
 
 @lru_cache(maxsize=4)
