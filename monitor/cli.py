@@ -12,7 +12,6 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -112,7 +111,7 @@ def crawl(
     from monitor.report import crawl_summary_text
 
     config = _config()
-    summary = run_crawl(config, shop or [], everything=everything, now=datetime.now(UTC), verbose=options.verbose)
+    summary = run_crawl(config, shop or [], everything=everything, verbose=options.verbose)
     if as_json:
         _print_json(summary)
     else:

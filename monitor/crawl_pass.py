@@ -7,8 +7,8 @@ and process the same shops at once. The crawler is reached through one lazy impo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from monitor.config import Config
@@ -35,16 +35,27 @@ def select_shops(config: Config, database: Database, names: Sequence[str], every
     return [shop.name for shop in due_shops(config.shops, database.last_checks(), now, config.crawl.interval)]
 
 
-def run_crawl(config: Config, names: Sequence[str], *, everything: bool, now: datetime, verbose: bool = False) -> dict[str, Any]:
-    """Run one pass and return the summary of the interface spec."""
+def run_crawl(
+    config: Config,
+    names: Sequence[str],
+    *,
+    everything: bool,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    verbose: bool = False,
+) -> dict[str, Any]:
+    """Run one pass and return the summary of the interface spec.
+
+    ``clock`` is read when the pass starts (which shops are due) and again before delivering,
+    so that alerts for the versions this pass recorded are already due.
+    """
     from crawler.runner import run_pass  # the one lazy import of the crawler
 
     database = open_configured_database(config)
     with pass_lock(database, wait=0):
-        shops = select_shops(config, database, names, everything, now)
+        shops = select_shops(config, database, names, everything, clock())
         fetched = run_pass(config, shops, verbose=verbose) if shops else None
         processed = process_pending(database, config)
-        delivered = notify_after_pass(database, config, now=now)
+        delivered = notify_after_pass(database, config, now=clock())
     errors = [
         {"shop": shop, "outcome": outcome, "detail": detail} for shop, outcome, detail in (fetched.errors if fetched else [])
     ]

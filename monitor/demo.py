@@ -9,6 +9,7 @@ one editorially; the demo then shows ``shops``, ``history`` and ``diff`` of the 
 from __future__ import annotations
 
 import html
+import json
 import secrets
 import shutil
 import subprocess
@@ -145,7 +146,32 @@ def serve(shops: list[DemoShop], world: _World) -> Iterator[dict[str, str]]:
             server.server_close()
 
 
-def _config_text(folder: Path, urls: dict[str, str], shops: list[DemoShop]) -> str:
+@contextmanager
+def webhook() -> Iterator[tuple[str, list[dict[str, object]]]]:
+    """A local webhook that collects what Apprise delivers to ``json://127.0.0.1:PORT/``."""
+    received: list[dict[str, object]] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            length = int(self.headers.get("Content-Length") or 0)
+            received.append(json.loads(self.rfile.read(length) or b"{}"))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"json://127.0.0.1:{server.server_address[1]}/", received
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _config_text(folder: Path, urls: dict[str, str], shops: list[DemoShop], notify_url: str) -> str:
     lines = [
         "[database]",
         f'url = "sqlite:///{folder / "policywatch.db"}"',
@@ -158,6 +184,7 @@ def _config_text(folder: Path, urls: dict[str, str], shops: list[DemoShop]) -> s
     ]
     for shop in shops:
         lines += ["[[shops]]", f'name = "{shop.name}"', f'url = "{urls[shop.name]}"', f'language = "{shop.language}"', ""]
+    lines += ["[[notify]]", f'url = "{notify_url}"', ""]
     return "\n".join(lines)
 
 
@@ -176,9 +203,9 @@ def run_demo(keep: Path | None = None) -> None:
     folder = keep or Path(tempfile.mkdtemp(prefix="policywatch-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        with serve(shops, world) as urls:
+        with serve(shops, world) as urls, webhook() as (notify_url, received):
             config = folder / "policywatch.toml"
-            config.write_text(_config_text(folder, urls, shops), encoding="utf-8")
+            config.write_text(_config_text(folder, urls, shops, notify_url), encoding="utf-8")
             print(f"policywatch demo: {len(shops)} shops served on loopback, data in {folder}")
             _run(config, "crawl", "--all")
             print("\n# The shops' newsletter boxes show a new discount code on every request; crawling")
@@ -187,6 +214,8 @@ def run_demo(keep: Path | None = None) -> None:
             for shop in changed:
                 world.apply_edits(shop)
             _run(config, "crawl", "--all")
+            for message in received:
+                print(f"\n# The local webhook received an alert:\n{message.get('title')}\n{message.get('message')}")
             _run(config, "shops")
             for shop in changed:
                 _run(config, "history", shop.name)

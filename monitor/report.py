@@ -107,7 +107,9 @@ def crawl_summary_text(summary: dict[str, Any]) -> str:
     )
     deliveries = summary.get("deliveries") or {}
     if deliveries.get("sent") or deliveries.get("failed"):
-        line += f"; alerts: {deliveries['sent']} sent, {deliveries['failed']} failed (will retry)"
+        line += f"; alerts: {deliveries['sent']} sent"
+        if deliveries.get("failed"):
+            line += f", {deliveries['failed']} failed (retried on the next pass)"
     details = [f"  {error['shop']}: {error['outcome']} {error['detail'] or ''}".rstrip() for error in summary["errors"]]
     return "\n".join([line, *details])
 
