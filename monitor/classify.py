@@ -200,7 +200,12 @@ class _Kept:
         seen = set()
         if self._lowered is None:
             self._lowered = text.lower()
-        for position in sorted(extractor.probe(fact).positions(text, self._lowered)):
+        positions = sorted(extractor.probe(fact).positions(text, self._lowered))
+        if positions and fact.category == "processor" and not extractor.knows(fact.key[1]):
+            # A name known only by its legal form that the other version also writes, in
+            # whatever context (often the shop's own company), is no new party.
+            return True
+        for position in positions:
             index = self.indices[bisect_right(self._starts, position) - 1]
             if index in seen:
                 continue
@@ -231,9 +236,15 @@ def _findings(
     severity = SEVERITY[category]
     label = category.replace("_", " ")
     if category == "retention" and removed and added:
-        # A period that changed is one finding: "7 years → 10 years".
+        # A period that changed is one finding: "retention (bookkeeping law): 7 years → 10 years".
         first_old, first_new = removed[0], added[0]
-        detail = "retention: " + ", ".join(f.label for f in removed) + " → " + ", ".join(f.label for f in added)
+        anchors = {f.key[2] for f in removed + added}
+        common = anchors.pop().replace("_", " ") if len(anchors) == 1 else ""
+
+        def periods(facts: list[Fact]) -> str:
+            return ", ".join(f.label + (f" ({f.key[2].replace('_', ' ')})" if f.key[2] and not common else "") for f in facts)
+
+        detail = f"retention{f' ({common})' if common else ''}: {periods(removed)} → {periods(added)}"
         return [
             Finding(
                 category,

@@ -75,12 +75,15 @@ def _display_name(match: VendorMatch) -> str:
     if _HOST.fullmatch(surface):
         return match.vendor.name
     canonical = canonical_party_name(surface)
-    spellings = sorted(match.vendor.spellings, key=len, reverse=True)
-    for spelling in spellings:
+    best: tuple[int, int, str] | None = None
+    for spelling in match.vendor.spellings:
         folded = canonical_party_name(spelling)
         if folded and (canonical == folded or canonical.startswith(folded + " ")):
-            return spelling
-    return surface
+            # The most specific spelling ("Meta Pixel" over "Meta"), written the shortest way.
+            rank = (-len(folded), len(spelling), spelling)
+            if best is None or rank < best:
+                best = rank
+    return best[2] if best else surface
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,10 @@ class FactExtractor:
             for category in wanted:
                 facts.extend(getattr(self, f"_{category}")(context))
         return facts
+
+    def knows(self, party: str) -> bool:
+        """Whether a processor key is a registry vendor (else a name found by its legal form)."""
+        return party in self._vendor_by_key
 
     def probe(self, fact: Fact) -> Matcher:
         """What every sentence able to state ``fact`` matches: a cheap search for one fact."""
@@ -197,8 +204,7 @@ class FactExtractor:
         for duration in book.durations(text):
             if any(start <= duration.start < end for start, end, _ in ages):
                 continue
-            label = duration.label + (f" ({anchor.replace('_', ' ')})" if anchor else "")
-            facts.append(Fact("retention", ("period", duration.label, anchor), label, context.index))
+            facts.append(Fact("retention", ("period", duration.label, anchor), duration.label, context.index))
         for hit in book.matcher("retention.indefinite").hits(text):
             label = hit.key.replace("_", " ")
             facts.append(Fact("retention", ("period", hit.key, anchor), label, context.index))

@@ -238,7 +238,8 @@ def _phrase_dir() -> Traversable:
     return resources.files("monitor") / "knowledge" / "phrases"
 
 
-def _read_language(path: Traversable) -> tuple[list[PhraseEntry], dict[str, float], dict[str, str]]:
+def read_language_file(path: Traversable) -> tuple[list[PhraseEntry], dict[str, float], dict[str, str]]:
+    """One language file's entries, number words and unit words; ``KnowledgeError`` if invalid."""
     name = path.name
     language = name.removesuffix(".toml")
     try:
@@ -285,7 +286,7 @@ def read_phrase_files() -> dict[str, list[PhraseEntry]]:
     result = {}
     for path in sorted(_phrase_dir().iterdir(), key=lambda p: p.name):
         if path.name.endswith(".toml"):
-            result[path.name.removesuffix(".toml")] = _read_language(path)[0]
+            result[path.name.removesuffix(".toml")] = read_language_file(path)[0]
     return result
 
 
@@ -296,7 +297,7 @@ def load_phrasebook() -> PhraseBook:
     for path in sorted(_phrase_dir().iterdir(), key=lambda p: p.name):
         if not path.name.endswith(".toml"):
             continue
-        lang_entries, lang_numbers, lang_units = _read_language(path)
+        lang_entries, lang_numbers, lang_units = read_language_file(path)
         languages.append(path.name.removesuffix(".toml"))
         entries.extend(lang_entries)
         numbers.update(lang_numbers)

@@ -1,0 +1,114 @@
+"""The phrase data under monitor/knowledge/phrases/: valid, exemplified, alike across languages."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from monitor.errors import KnowledgeError
+from monitor.facts import CATEGORIES
+from monitor.phrases import Matcher, load_phrasebook, read_language_file, read_phrase_files, required_literals
+
+LANGUAGES = ("sv", "uk", "en", "de", "fr")
+FILES = read_phrase_files()
+ENTRIES = [entry for entries in FILES.values() for entry in entries]
+MATERIALITY = Path(__file__).resolve().parents[3] / "shared" / "spec" / "materiality.md"
+
+
+def test_every_language_we_promise_has_a_phrase_file() -> None:
+    assert set(LANGUAGES) <= set(FILES)
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: f"{e.language}-{e.kind}-{e.key}")
+def test_every_pattern_matches_its_own_example(entry) -> None:
+    assert Matcher([entry]).search(entry.example), f"{entry.pattern!r} misses {entry.example!r}"
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: f"{e.language}-{e.kind}-{e.key}")
+def test_the_literal_prefilter_never_hides_a_match_of_the_example(entry) -> None:
+    # The matcher skips a pattern whose required literals are absent: they must really be required.
+    literals = required_literals(entry.pattern)
+    match = re.search(entry.pattern, entry.example, re.IGNORECASE)
+    assert match is not None
+    if literals is not None:
+        assert any(literal in match.group(0).lower() for literal in literals)
+
+
+def test_every_language_covers_the_same_kinds_of_phrases() -> None:
+    kinds = {language: {entry.kind for entry in entries} for language, entries in FILES.items()}
+    reference = kinds["en"]
+    for language, found in kinds.items():
+        assert found == reference, f"{language}: missing {reference - found}, extra {found - reference}"
+
+
+def test_phrase_categories_are_the_classifier_categories() -> None:
+    categories = {entry.kind.split(".")[0] for entry in ENTRIES}
+    assert categories == set(CATEGORIES)
+
+
+@pytest.mark.skipif(not MATERIALITY.exists(), reason="the shared materiality spec is not next to this checkout")
+def test_every_category_is_named_in_materiality_md() -> None:
+    spec = MATERIALITY.read_text(encoding="utf-8")
+    for category in CATEGORIES:
+        assert f"`{category}`" in spec
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("två år", "2 years"),
+        ("2 years", "2 years"),
+        ("24 months", "2 years"),
+        ("24 місяці", "2 years"),
+        ("zwei Jahre", "2 years"),
+        ("deux ans", "2 years"),
+        ("дві роки", "2 years"),
+        ("trois ans", "3 years"),
+        ("трьох років", "3 years"),
+        ("one year", "1 year"),
+        ("12 månader", "1 year"),
+        ("365 Tage", "1 year"),
+        ("14 Tagen", "14 days"),
+        ("two weeks", "14 days"),
+        ("30 днів", "30 days"),
+        ("sechs Monate", "6 months"),
+    ],
+)
+def test_number_words_and_units_normalize_to_one_duration(text: str, label: str) -> None:
+    durations = load_phrasebook().durations(f"We keep it for {text} and then delete it.")
+    assert [d.label for d in durations] == [label]
+
+
+def test_a_number_without_a_unit_is_no_duration() -> None:
+    assert load_phrasebook().durations("Section 7 of the policy, version 10.") == []
+
+
+def test_a_pattern_that_does_not_compile_is_a_knowledge_error_naming_file_and_key(tmp_path: Path) -> None:
+    bad = tmp_path / "xx.toml"
+    bad.write_text("[[transfer.destination]]\nkey = 'US'\npattern = '(USA'\nexample = 'USA'\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"xx\.toml: transfer\.destination\[0\]\.pattern"):
+        read_language_file(bad)
+
+
+def test_an_entry_without_an_example_is_a_knowledge_error(tmp_path: Path) -> None:
+    bad = tmp_path / "xx.toml"
+    bad.write_text("[[purpose.term]]\nkey = 'profiling'\npattern = 'profiling'\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"purpose\.term\[0\]: expected exactly key, pattern and example"):
+        read_language_file(bad)
+
+
+def test_an_unknown_unit_is_a_knowledge_error(tmp_path: Path) -> None:
+    bad = tmp_path / "xx.toml"
+    bad.write_text("[units]\nfortnight = ['fortnight']\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"units\.fortnight"):
+        read_language_file(bad)
+
+
+def test_required_literals_are_found_through_groups_and_alternatives() -> None:
+    assert required_literals(r"third countr(?:y|ies)") == ("third countr",)
+    literals = required_literals(r"USA|United States")
+    assert literals is not None
+    assert all(any(literal in text for literal in literals) for text in ("usa", "united states"))
+    assert required_literals(r"\d{6}-\d{4}") is None
