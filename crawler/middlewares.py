@@ -15,11 +15,15 @@ from typing import Self
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from scrapy.utils.httpobj import urlparse_cached
+from scrapy.robotstxt import RobotParser
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.response import response_status_message
+from twisted.internet.defer import Deferred
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -165,3 +169,26 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if wait > 0:
             await asyncio.sleep(wait)
         return retry
+
+
+class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's ``RobotsTxtMiddleware`` with every waiting request getting the parsed robots.txt.
+
+    While robots.txt is downloading, Scrapy hands the other requests for that host one shared
+    ``Deferred``; awaiting it as a future consumes its result, so only the first waiter sees
+    the parser and the others are let through unchecked (Scrapy 2.19, Twisted 26). Each
+    waiter here gets its own Deferred, fed by a callback that passes the result on.
+    """
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        pending = self._parsers.get(urlparse_cached(request).netloc)
+        if not isinstance(pending, Deferred):
+            return await super().robot_parser(request)
+        waiter: Deferred[RobotParser | None] = Deferred()
+
+        def relay(result: RobotParser | None) -> RobotParser | None:
+            waiter.callback(result)
+            return result
+
+        pending.addCallback(relay)
+        return await maybe_deferred_to_future(waiter)

@@ -11,6 +11,8 @@ NEWSPIDER_MODULE = "crawler.spiders"
 DOWNLOADER_MIDDLEWARES = {
     # Before RobotsTxtMiddleware (100): never fetch even robots.txt from a private address.
     "crawler.middlewares.PrivateAddressMiddleware": 90,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.SharedRobotsTxtMiddleware": 100,
     # Next to the download handler, so it sees the size cap's cancellation first.
     "crawler.middlewares.PageSizeMiddleware": 950,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,

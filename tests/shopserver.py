@@ -33,7 +33,7 @@ def shop_page(policy_html: str, *, title: str = "Privacy policy", chrome_seed: i
 
     With ``chrome_seed`` the volatile chrome (discount code, cart count, CSRF token) varies.
     """
-    rng = random.Random(chrome_seed)
+    rng = random.Random(chrome_seed or 0)
     code = "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(8))
     cart = rng.randint(0, 9) if chrome_seed is not None else 0
     token = "%032x" % rng.getrandbits(128)

@@ -1,0 +1,241 @@
+"""Whole crawl passes through ``run_pass``, each in its own process, against the loopback zoo.
+
+Each test reads back the checks recorded in a real SQLite file.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crawler.runner import run_pass, scrapy_settings
+from monitor.config import Config, CrawlConfig, ShopConfig
+from monitor.errors import UsageError
+from tests.crawler.conftest import PASS_SCRIPT, REPO, Pass, run_crawl, write_crawl_config
+from tests.shopserver import ShopServer, shop_page
+
+# path on the zoo → the outcome a pass must record for it
+EXPECTED = {
+    "/policy/shop": "ok",
+    "/rotating": "ok",
+    "/moved": "ok",
+    "/challenge": "ok",
+    "/maintenance": "ok",
+    "/charset/cp1251-as-utf8": "ok",
+    "/charset/utf8-as-latin1": "ok",
+    "/charset/meta-only": "ok",
+    "/status/500": "http_error",
+    "/status/404": "http_error",
+    "/status/410": "http_error",
+    "/retry-after": "http_error",
+    "/hang": "timeout",
+    "/drip": "timeout",
+    "/reset": "refused",
+    "/truncated": "truncated",
+    "/loop": "redirect_loop",
+    "/empty": "empty",
+    "/huge": "too_large",
+    "/huge-stream": "too_large",
+    "/gzip-bomb": "too_large",
+    "/private/policy": "robots_denied",
+}
+
+
+def _name(path: str) -> str:
+    return path.strip("/").replace("/", "-")
+
+
+@pytest.fixture(scope="module")
+def zoo_pass(tmp_path_factory: pytest.TempPathFactory) -> tuple[Pass, dict[str, list[dict[str, Any]]], ShopServer]:
+    """One pass over every endpoint of the zoo, plus a refused port and an unknown host."""
+    folder = tmp_path_factory.mktemp("zoo")
+    server = ShopServer().start()
+    shops = {_name(path): server.url(path) for path in EXPECTED}
+    shops["closed-port"] = "http://127.0.0.1:9/privacy"
+    shops["unknown-host"] = "http://does-not-exist.invalid/privacy"
+    shops["flaky"] = server.url("/flaky/zoo")
+    started = time.monotonic()
+    result = run_crawl(write_crawl_config(folder, shops), list(shops))
+    elapsed = time.monotonic() - started
+    server.stop()
+    assert result.returncode == 0, result.stderr
+    assert elapsed < 30, f"the zoo pass took {elapsed:.0f}s"
+    return result, _read_checks(folder / "policywatch.db"), server
+
+
+def _read_checks(path: Path) -> dict[str, list[dict[str, Any]]]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text('SELECT shop.name, c.outcome, c.status, c.snapshot_id, c.detail FROM "check" AS c'
+                 " JOIN shop ON shop.id = c.shop_id ORDER BY c.id")
+        ).all()
+    engine.dispose()
+    result: dict[str, list[dict[str, Any]]] = {}
+    for name, outcome, status, snapshot_id, detail in rows:
+        result.setdefault(name, []).append({"outcome": outcome, "status": status, "snapshot_id": snapshot_id, "detail": detail})
+    return result
+
+
+@pytest.mark.parametrize("path", list(EXPECTED))
+def test_each_zoo_endpoint_is_recorded_with_its_outcome(zoo_pass: Any, path: str) -> None:
+    _, checks, _ = zoo_pass
+    (check,) = checks[_name(path)]
+    assert check["outcome"] == EXPECTED[path], check
+    # Only a successful fetch may reference a snapshot (and so ever become a version).
+    assert (check["snapshot_id"] is not None) == (EXPECTED[path] == "ok")
+
+
+def test_network_failures_are_recorded_as_refused_and_dns_error(zoo_pass: Any) -> None:
+    _, checks, _ = zoo_pass
+    assert [c["outcome"] for c in checks["closed-port"]] == ["refused"]
+    assert [c["outcome"] for c in checks["unknown-host"]] == ["dns_error"]
+
+
+def test_a_503_with_retry_after_is_retried_and_then_succeeds(zoo_pass: Any) -> None:
+    _, checks, server = zoo_pass
+    assert [c["outcome"] for c in checks["flaky"]] == ["ok"]
+    assert server.hits("/flaky/zoo") == 2
+
+
+def test_the_pass_report_counts_every_shop_once(zoo_pass: Any) -> None:
+    result, _, _ = zoo_pass
+    assert result.report["fetched"] == len(EXPECTED) + 3
+    assert sum(result.report["by_outcome"].values()) == result.report["fetched"]
+    failed = {name for name, _, _ in result.report["errors"]}
+    assert _name("/hang") in failed and _name("/policy/shop") not in failed
+
+
+def test_failures_leave_one_line_details(zoo_pass: Any) -> None:
+    _, checks, _ = zoo_pass
+    for name in (_name("/hang"), _name("/huge-stream"), _name("/reset"), "unknown-host"):
+        detail = checks[name][0]["detail"]
+        assert detail and "\n" not in detail and "Failure" not in detail, detail
+
+
+def test_a_second_pass_with_the_etag_is_not_modified(shop_server: ShopServer, crawl: Callable[..., Pass], checks: Any) -> None:
+    first, second = crawl({"etagged": shop_server.url("/etag")}), crawl({"etagged": shop_server.url("/etag")})
+    assert first.report["by_outcome"] == {"ok": 1} and second.report["by_outcome"] == {"not_modified": 1}
+    assert [(c["outcome"], c["status"], c["snapshot_id"] is None) for c in checks()["etagged"]] == [
+        ("ok", 200, False),
+        ("not_modified", 304, True),
+    ]
+
+
+def test_a_changed_page_gets_a_new_snapshot_and_an_unchanged_one_reuses_it(
+    shop_server: ShopServer, crawl: Callable[..., Pass], checks: Any
+) -> None:
+    shop_server.set_page("/policy/changing", shop_page("<p>We keep orders for five years.</p>"))
+    shops = {"changing": shop_server.url("/policy/changing")}
+    crawl(shops)
+    crawl(shops)
+    shop_server.set_page("/policy/changing", shop_page("<p>We keep orders for ten years.</p>"))
+    crawl(shops)
+    snapshots = [c["snapshot_id"] for c in checks()["changing"]]
+    assert snapshots[0] == snapshots[1] != snapshots[2]
+
+
+def test_loopback_is_refused_when_private_networks_are_not_allowed(
+    shop_server: ShopServer, crawl: Callable[..., Pass], checks: Any
+) -> None:
+    result = crawl({"loopback": shop_server.url("/policy/shop")}, allow_private_networks=False)
+    (check,) = checks()["loopback"]
+    assert (check["outcome"], check["snapshot_id"]) == ("blocked_private", None)
+    assert result.report["errors"][0][1] == "blocked_private"
+
+
+def test_a_redirect_hop_to_loopback_is_refused(shop_server: ShopServer, crawl: Callable[..., Pass], checks: Any) -> None:
+    # The zoo doubles as an HTTP proxy: a public address literal (no DNS needed, so it works
+    # offline) passes the guard, and the zoo answers it with a redirect to 127.0.0.1.
+    proxy = {"http_proxy": shop_server.base, "no_proxy": ""}
+    crawl({"public": "http://93.184.216.34/to-loopback"}, env=proxy, allow_private_networks=False, obey_robots=False)
+    (check,) = checks()["public"]
+    assert check["outcome"] == "blocked_private" and "127.0.0.1" in check["detail"]
+
+
+def test_the_same_redirect_is_followed_when_private_networks_are_allowed(
+    shop_server: ShopServer, crawl: Callable[..., Pass], checks: Any
+) -> None:
+    # The counterpart of the test above: without the guard the hop is followed, so it is the
+    # guard, not the proxy set-up, that refuses it there.
+    proxy = {"http_proxy": shop_server.base, "no_proxy": ""}
+    crawl({"public": "http://93.184.216.34/to-loopback"}, env=proxy, allow_private_networks=True, obey_robots=False)
+    assert [c["outcome"] for c in checks()["public"]] == ["ok"]
+
+
+def test_a_storage_failure_stops_the_pass_with_one_storage_error(shop_server: ShopServer, tmp_path: Path) -> None:
+    config = write_crawl_config(tmp_path, {"alpha": shop_server.url("/policy/shop")})
+    config.write_text(config.read_text().replace("[crawl]", 'blobs = "blobs-file"\n\n[crawl]'))
+    (tmp_path / "blobs-file").write_text("a file where the blob folder should be")
+    result = run_crawl(config, ["alpha"])
+    assert result.returncode == 1
+    assert "cannot write snapshot blob" in result.report["storage_error"]
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unknown_shop_is_a_usage_error() -> None:
+    config = Config(shops=[ShopConfig(name="alpha", url="http://alpha.example/privacy")])
+    with pytest.raises(UsageError, match="beta"):
+        run_pass(config, ["beta"])
+
+
+def test_config_values_become_scrapy_settings_at_project_priority() -> None:
+    crawl = CrawlConfig(
+        timeout=timedelta(seconds=12), retries=4, obey_robots=False, max_page_bytes=2048, concurrency=7,
+        per_domain_concurrency=3, user_agent="policywatch-test/1", max_redirects=2, delay=timedelta(seconds=1.5),
+    )
+    settings = scrapy_settings(Config(crawl=crawl))
+    expected = {
+        "DOWNLOAD_TIMEOUT": 12, "RETRY_TIMES": 4, "ROBOTSTXT_OBEY": False, "DOWNLOAD_MAXSIZE": 2048,
+        "CONCURRENT_REQUESTS": 7, "CONCURRENT_REQUESTS_PER_DOMAIN": 3, "USER_AGENT": "policywatch-test/1",
+        "REDIRECT_MAX_TIMES": 2, "DOWNLOAD_DELAY": 1.5, "POLICYWATCH_ALLOW_PRIVATE_NETWORKS": False,
+    }
+    assert {key: settings[key] for key in expected} == expected
+    assert {settings.getpriority(key) for key in expected} == {20}
+    assert settings["LOG_LEVEL"] == "WARNING" and settings["COOKIES_ENABLED"] is False
+
+
+def _checks_so_far(path: Path) -> dict[str, list[dict[str, Any]]]:
+    """The checks of a database another process may still be creating."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        return _read_checks(path) if path.exists() else {}
+    except OperationalError:
+        return {}
+
+
+@pytest.mark.slow
+def test_kill_9_mid_pass_leaves_a_database_the_next_pass_continues(shop_server: ShopServer, tmp_path: Path) -> None:
+    quick = {f"quick-{i}": shop_server.url(f"/policy/quick-{i}") for i in range(20)}
+    slow = {f"slow-{i}": shop_server.url("/drip?every=0.2") for i in range(5)}
+    config = write_crawl_config(tmp_path, {**quick, **slow}, timeout="30s", retries=0)
+    process = subprocess.Popen(
+        [sys.executable, "-c", PASS_SCRIPT, str(config), *quick, *slow],
+        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    database = tmp_path / "policywatch.db"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(_checks_so_far(database)) < 20:
+        time.sleep(0.2)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    killed = _read_checks(database)
+    assert len(killed) >= 20 and not any(name.startswith("slow") for name in killed)
+
+    result = run_crawl(config, list(quick))
+    assert result.returncode == 0, result.stderr
+    after = _read_checks(database)
+    assert all(len(after[name]) == 2 for name in quick)
+    assert [c["snapshot_id"] for c in after["quick-0"]][0] == [c["snapshot_id"] for c in after["quick-0"]][1]
