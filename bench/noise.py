@@ -27,13 +27,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.config import Config, parse_config  # noqa: E402
-from monitor.guard import flap_count  # noqa: E402
-from monitor.normalize import normalize, text_hash  # noqa: E402
-from monitor.process import process_pending  # noqa: E402
-from storage.db import Database, open_database  # noqa: E402
-from storage.outbox import Outbox  # noqa: E402
-from storage.records import FetchRecord, Outcome  # noqa: E402
+from monitor.config import Config, parse_config
+from monitor.guard import flap_count
+from monitor.normalize import normalize, text_hash
+from monitor.process import process_pending
+from storage.db import Database, open_database
+from storage.outbox import Outbox
+from storage.records import FetchRecord, Outcome
 
 T0 = datetime(2026, 1, 5, 6, 0, tzinfo=UTC)
 MARKDOWN = "text/markdown; charset=utf-8"
@@ -152,7 +152,9 @@ def _result(database: Database, shop: str, pair: str, sequence: str, labels: dic
 
 def summary(results: list[SequenceResult]) -> dict[str, object]:
     """The figures the targets are checked against."""
-    by = lambda sequence: [r for r in results if r.sequence == sequence]  # noqa: E731
+    def by(sequence: str) -> list[SequenceResult]:
+        return [r for r in results if r.sequence == sequence]
+
     pair, stays = by("pair"), by("stays")
     held_reasons = Counter(d for r in results for d in r.decisions if d.startswith("held:"))
     return {

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from monitor.errors import KnowledgeError
@@ -95,7 +95,7 @@ def policy_vocabularies() -> tuple[PolicyVocabulary, ...]:
     return tuple(vocabularies)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _pattern(phrase: str) -> re.Pattern[str]:
     # A stem or phrase starts at a word boundary and may run on into an inflection.
     return re.compile(r"(?<!\w)" + re.escape(phrase))

@@ -378,7 +378,7 @@ class Database:
         with self.session() as session:
             shop = self._shop(session, shop_name)
             rows = session.exec(
-                select(Check.decision, func.count(Check.id))
+                select(Check.decision, func.count(col(Check.id)))
                 .where(Check.shop_id == shop.id, col(Check.decision).is_not(None))
                 .group_by(Check.decision)
             )

@@ -25,6 +25,7 @@ from storage.records import SettledCheck, StoredVersion
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 URL = "https://shop.example/privacy-policy"
+DEFAULTS = GuardSettings()
 
 POLICY = """# Privacy policy
 
@@ -75,7 +76,7 @@ def held(text: str, reason: str = "flap", number: int = 10) -> SettledCheck:
 
 
 def judge(text: str, past: ShopHistory, *, language: str | None = "en", final_url: str = URL,
-          settings: GuardSettings = GuardSettings()) -> Verdict:
+          settings: GuardSettings = DEFAULTS) -> Verdict:
     return review(doc(text), language=language, history=past, requested_url=URL, final_url=final_url,
                   settings=settings)
 
