@@ -132,7 +132,7 @@ def _process_check(
         settings=guard_settings(config.crawl),
     )
     if not verdict.accept:
-        database.settle_check(check, verdict.decision, detail=verdict.detail)
+        database.settle_check(check, verdict.decision, detail=verdict.detail, forget_validators=True)
         report.held += 1
         return
     new = new_version_from(document, latest, snapshot_id=check.snapshot_id, seen_at=check.at)

@@ -232,11 +232,23 @@ class Database:
                 session.add(snapshot)
 
     def settle_check(
-        self, check: PendingCheck, decision: str, *, seen: bool = False, detail: str | None = None
+        self,
+        check: PendingCheck,
+        decision: str,
+        *,
+        seen: bool = False,
+        detail: str | None = None,
+        forget_validators: bool = False,
     ) -> None:
-        """Close a check without a new version; ``seen`` moves the latest version's last-seen."""
+        """Close a check without a new version; ``seen`` moves the latest version's last-seen.
+
+        ``forget_validators`` drops the shop's ETag/Last-Modified: a page held back must be
+        fetched in full next time, or a 304 would confirm the latest version instead.
+        """
         with self.session() as session:
             shop = self._shop(session, check.shop)
+            if forget_validators:
+                shop.etag = shop.last_modified = None
             if seen:
                 latest = self._latest_row(session, shop.id)
                 if latest is not None and latest.last_seen < check.at:

@@ -124,3 +124,13 @@ def test_link_targets_alone_make_no_version(db: Database, config: Config) -> Non
     first = page(A, links="<p>Read our <a href='/cookies?sid=1a2b3c'>cookie notice</a>.</p>")
     second = page(A, links="<p>Read our <a href='/cookies?sid=9z8y7x'>cookie notice</a>.</p>")
     assert replay(db, config, [first, second]) == ["new_version", "unchanged"]
+
+
+def test_a_held_page_is_fetched_in_full_next_time(db: Database, config: Config) -> None:
+    for day, body in enumerate([page(A), page(LOGIN, "Sign in")]):
+        db.record_fetch(FetchRecord("shop", URL, Outcome.OK, T0 + timedelta(days=day), status=200, final_url=URL,
+                                    headers={"Content-Type": "text/html", "ETag": f'"v{day}"'}, body=body))
+        process_pending(db, config)
+        validators = db.conditional_validators()["shop"]
+        # The accepted policy's ETag is kept; the login page's is not, so no 304 can confirm it.
+        assert validators == ((None, None) if day else ('"v0"', None))
