@@ -34,6 +34,8 @@ _NO_TEXT = frozenset({"failed", "unusable"})
 # Comparing with the whole history costs a fuzzy ratio per version; flaps alternate between
 # recent variants, so the newest earlier versions suffice.
 _EARLIER_COMPARED = 20
+# Share of equal lines (0-100) below which two texts are not compared character by character.
+_LINE_PREFILTER = 50.0
 # A path that is a site's home: "/", "/index.html", or a language home such as "/en/".
 _HOME_PATH = re.compile(r"^/?(?:[a-z]{2}(?:[-_][a-z]{2})?/?)?(?:index\.\w+)?$", re.IGNORECASE)
 
@@ -150,23 +152,29 @@ def _collapse_problem(text: str, latest: StoredVersion, settings: GuardSettings)
     return None
 
 
+def _similarity(text: str, other: str, cutoff: float) -> float:
+    # A character ratio of two long texts costs a second or more; their lines compare in
+    # milliseconds, and texts that share few lines cannot be nearly equal character-wise.
+    if fuzz.ratio(text.splitlines(), other.splitlines()) < _LINE_PREFILTER:
+        return 0.0
+    return fuzz.ratio(text, other, score_cutoff=cutoff)
+
+
 def _earlier_match(text: str, digest: str, history: ShopHistory, settings: GuardSettings) -> int | None:
     """Index of the earlier version (not the latest) that ``text`` returns to, if any."""
     latest = history.latest
     assert latest is not None
     versions = list(history.versions)
-    first = max(0, len(versions) - 1 - _EARLIER_COMPARED)
-    for index in range(len(versions) - 2, first - 1, -1):
+    earlier = range(len(versions) - 2, max(0, len(versions) - 1 - _EARLIER_COMPARED) - 1, -1)
+    for index in earlier:
         if versions[index].text_hash == digest and digest != latest.text_hash:
             return index
-    best, best_score = None, 0.0
-    for index in range(len(versions) - 2, first - 1, -1):
-        score = fuzz.ratio(text, versions[index].text, score_cutoff=settings.flap_similarity)
-        if score > best_score:
-            best, best_score = index, score
-    # Nearer the latest than the earlier one: a small real edit, not a return.
-    if best is not None and fuzz.ratio(text, latest.text) < best_score:
-        return best
+    # The newest nearly equal earlier version: flaps alternate between recent variants.
+    for index in earlier:
+        score = _similarity(text, versions[index].text, settings.flap_similarity)
+        if score:
+            # Nearer the latest than the earlier one: a small real edit, not a return.
+            return index if _similarity(text, latest.text, score) < score else None
     return None
 
 
