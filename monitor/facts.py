@@ -34,7 +34,7 @@ CATEGORIES = (
 )
 
 # A Markdown link's target is not text the reader sees; link targets change editorially.
-_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)|\]\([^)\s]*\)?|[\[\]]")
 # ASCII local parts only: a missing space ("påinfo@shop.se") must not change the address.
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[\w-]+(?:\.[\w-]+)+")
 _OPERATOR = re.compile(r"\s*\(\s*(?:\w{1,6}\s+){0,2}[«\"„“]?")
@@ -67,6 +67,12 @@ def _loose(name: str) -> str:
 
 def _bracketed(text: str, taken: list[tuple[int, int]], start: int) -> bool:
     return any(_OPERATOR.fullmatch(text, end, start) for _, end in taken if end <= start)
+
+
+def _generic_word(match: VendorMatch) -> bool:
+    # "(e-mail, SMS, whatsapp)": a brand written all in lower case names a channel, not a party.
+    surface = match.surface
+    return surface.islower() and not _HOST.fullmatch(surface) and any(c.isupper() for c in match.vendor.name)
 
 
 def _display_name(match: VendorMatch) -> str:
@@ -143,21 +149,37 @@ class FactExtractor:
         matcher = self.book.matcher(kind)
         return matcher.search(context.text) or bool(context.heading) and matcher.search(context.heading)
 
+    def _processing(self, context: _Context) -> bool:
+        # A party counts where the text speaks of processing, sharing or sending data; a
+        # brand in a carousel or in browser instructions ("Sous Google Chrome, ...") does not.
+        book, text = self.book, context.text
+        return bool(
+            self._in_context("processor.context", context)
+            or book.matcher("transfer.context").search(text)
+            or book.matcher("sharing.context").search(text)
+            or book.matcher("purpose.term").search(text)
+            or book.matcher("data_collected.term").search(text)
+        )
+
     def _processor(self, context: _Context) -> list[Fact]:
         book, text = self.book, context.text
-        if book.matcher("processor.exclude").search(text):
+        if book.matcher("processor.exclude").search(text) or not self._processing(context):
             return []
         facts = []
-        taken: list[tuple[int, int]] = []
+        # Legal terms are no parties: "Rules" is not a vendor in "Binding Corporate Rules".
+        taken = [(h.start, h.end) for h in book.matcher("transfer.framework").hits(text)]
+        legal_terms = len(taken)
         purposes = book.matcher("purpose.term").keys(text)
         for match in self.vendors.find(text):
-            operator = _bracketed(text, taken, match.start)
+            operator = _bracketed(text, taken[legal_terms:], match.start)
+            inside_term = any(s <= match.start < e for s, e in taken[:legal_terms])
             taken.append((match.start, match.end))
             # "Google Ads (Google Ireland Limited)": the bracket names who runs the product.
-            if match.vendor.processor and not operator:
-                key = match.vendor.key
-                facts.append(Fact("processor", ("party", key), _display_name(match), context.index))
-                facts.extend(Fact("processor", ("role", key, p), p, context.index) for p in purposes)
+            if not match.vendor.processor or operator or inside_term or _generic_word(match):
+                continue
+            key = match.vendor.key
+            facts.append(Fact("processor", ("party", key), _display_name(match), context.index))
+            facts.extend(Fact("processor", ("role", key, p), p, context.index) for p in purposes)
         if book.matcher("processor.context").search(text) and not self._in_context("controller.context", context):
             for start, end, name in self._organisations(text):
                 if any(s <= end and start <= e for s, e in taken) or _bracketed(text, taken, start):
