@@ -15,16 +15,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel
 
-from monitor.diff_words import WordOp, fold, word_ops
+from monitor.diff_words import WordOp, fold_all, word_ops
 from monitor.segment import Sentence, segment
-
-if TYPE_CHECKING:
-    import numpy
 
 __all__ = ["Change", "Diff", "WordOp", "apply_changes", "diff_sentences", "diff_texts"]
 
@@ -135,8 +132,9 @@ class _Hunk:
 def diff_sentences(old: Sequence[Sentence], new: Sequence[Sentence]) -> Diff:
     """Diff two sentence lists; the library entry point when sentences are already known."""
     old_t, new_t = tuple(old), tuple(new)
-    old_keys = [fold(s.text) for s in old_t]
-    new_keys = [fold(s.text) for s in new_t]
+    known: dict[str, str] = {}
+    old_keys = fold_all((s.text for s in old_t), known)
+    new_keys = fold_all((s.text for s in new_t), known)
     # Ties (which of two equal-length alignments, which of two equal scores) are broken by
     # position, which depends on the side. Aligning in one canonical orientation and
     # mirroring makes diff(b, a) exactly the reverse of diff(a, b).
@@ -203,16 +201,23 @@ def _exact_moves(hunks: list[_Hunk], old_keys: list[str], new_keys: list[str]) -
     return moves
 
 
-def _scores(
-    old: list[int], new: list[int], old_keys: list[str], new_keys: list[str], cutoff: float
-) -> "numpy.ndarray":
-    return process.cdist(
-        [old_keys[i] for i in old],
-        [new_keys[j] for j in new],
-        scorer=fuzz.ratio,
-        score_cutoff=cutoff,
-        dtype="float32",
-    )
+def _candidates(
+    old: list[int], new: list[int], old_keys: list[str], new_keys: list[str]
+) -> list[tuple[float, int, int]]:
+    """(-score, row, col) of every old × new pair scoring at least ``MODIFY_CUTOFF``, best first.
+
+    Few pairs pass the cutoff, so one C++ scan per row (``extract_iter``, which also skips
+    pairs whose lengths alone rule the cutoff out) beats a full ``cdist`` matrix and spares
+    the process the numpy import that ``cdist`` needs.
+    """
+    choices = [new_keys[j] for j in new]
+    found = [
+        (-score, row, col)
+        for row, i in enumerate(old)
+        for _, score, col in process.extract_iter(old_keys[i], choices, scorer=fuzz.ratio, score_cutoff=MODIFY_CUTOFF)
+    ]
+    found.sort()
+    return found
 
 
 def _similar_pairs(
@@ -224,11 +229,8 @@ def _similar_pairs(
     if len(old) == 1 and len(new) == 1:
         score = fuzz.ratio(old_keys[old[0]], new_keys[new[0]], score_cutoff=MODIFY_CUTOFF)
         return [(old[0], new[0])] if score else []
-    matrix = _scores(old, new, old_keys, new_keys, MODIFY_CUTOFF)
-    rows, cols = matrix.nonzero()
-    candidates = sorted(zip(rows.tolist(), cols.tolist()), key=lambda rc: -matrix[rc[0], rc[1]])
     pairs: list[tuple[int, int]] = []
-    for row, col in candidates:
+    for _, row, col in _candidates(old, new, old_keys, new_keys):
         if all((row - r) * (col - c) > 0 for r, c in pairs):
             pairs.append((row, col))
     return sorted((old[r], new[c]) for r, c in pairs)
@@ -244,19 +246,16 @@ def _near_moves(
     new = [j for h in hunks for j in h.new if j not in paired_new]
     if not old or not new:
         return {}
-    matrix = _scores(old, new, old_keys, new_keys, MODIFY_CUTOFF)
-    rows, cols = matrix.nonzero()
-    candidates = sorted(zip(rows.tolist(), cols.tolist()), key=lambda rc: -matrix[rc[0], rc[1]])
     found: dict[int, int] = {}
     used_new: set[int] = set()
-    for row, col in candidates:
+    for negative_score, row, col in _candidates(old, new, old_keys, new_keys):
         i, j = old[row], new[col]
         if i in found or j in used_new:
             continue
         # A sentence whose neighbour moved along with it (a moved section) only needs to be
         # as similar as a modify; a lone sentence must be nearly equal.
         with_neighbour = moves.get(i - 1) == j - 1 or moves.get(i + 1) == j + 1
-        if with_neighbour or matrix[row, col] >= MOVE_CUTOFF:
+        if with_neighbour or -negative_score >= MOVE_CUTOFF:
             found[i] = j
             used_new.add(j)
     return found

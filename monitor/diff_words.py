@@ -7,6 +7,7 @@ word, as ``WordOp``s that the renderers and the classifier read.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -29,12 +30,35 @@ class WordOp:
         return {"op": self.op, "text": self.text}
 
 
+# ASCII bytes that are not letters or digits become a space; bytes.translate does in one C
+# pass what the regex does match by match, and most sentences are plain ASCII.
+_ASCII_WORD_BYTES = bytes(b if chr(b).isalnum() else 0x20 for b in range(128)) + bytes(range(128, 256))
+
+
 def fold(text: str) -> str:
     """The alignment key of a sentence: case, white space and punctuation do not count."""
-    folded = _NOT_WORD.sub(" ", text.casefold()).strip()
+    if text.isascii():
+        folded = " ".join(text.lower().encode("ascii").translate(_ASCII_WORD_BYTES).decode("ascii").split())
+    else:
+        folded = _NOT_WORD.sub(" ", text.casefold()).strip()
     # A sentence made only of punctuation ("—", "***") keeps its own text as its key,
     # otherwise every such sentence would look equal to every other one.
     return folded or text.strip()
+
+
+def fold_all(texts: Iterable[str], known: dict[str, str] | None = None) -> list[str]:
+    """``fold`` each text, folding each distinct text once; ``known`` (text → key) is reused and filled.
+
+    Two versions of a policy share most of their sentences, so a diff folds about half of them.
+    """
+    keys = {} if known is None else known
+    result: list[str] = []
+    for text in texts:
+        key = keys.get(text)
+        if key is None:
+            key = keys[text] = fold(text)
+        result.append(key)
+    return result
 
 
 def _is_glue(text: str) -> bool:
