@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -107,3 +108,22 @@ def versions(config: Path, shop: str) -> list[dict[str, Any]]:
 def shop_states(config: Path) -> dict[str, dict[str, Any]]:
     """``shops --json`` keyed by shop name."""
     return {state["name"]: state for state in json_of(config, "shops")["shops"]}
+
+
+def make_deliveries_due(database_url: str) -> None:
+    """Move every pending delivery's retry time into the past, as if the backoff had run out.
+
+    The CLI reads the real clock, so this stands in for waiting the minutes of backoff.
+    """
+    from sqlalchemy import create_engine, update
+
+    from storage.models import Delivery
+
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                update(Delivery).where(Delivery.state == "pending").values(next_attempt_at=datetime(2000, 1, 1, tzinfo=UTC))
+            )
+    finally:
+        engine.dispose()
