@@ -39,7 +39,7 @@ SEVERITY = {
     "controller": 30,
 }
 # A legal basis is said once per processing: "consent" replacing "legitimate interest" for
-# one purpose changes the count, while both words may still appear elsewhere in the policy.
+# one purpose changes the counts, while both words may still appear elsewhere in the policy.
 _COUNTED = frozenset({"legal_basis"})
 _NON_WORD = re.compile(r"[\W_]+")
 
@@ -139,6 +139,9 @@ def classify_sentences(old: Sequence[Sentence], new: Sequence[Sentence]) -> Clas
 def _classify(old: Sequence[Sentence], new: Sequence[Sentence], gone: list[int], came: list[int]) -> Classification:
     if not gone and not came:
         return Classification(False, (), ())
+    # New sentences in a section that also lost sentences rewrite what was there.
+    sections_gone = {old[i].section for i in gone}
+    edited = {j for j in came if new[j].section in sections_gone}
     extractor = _extractor()
     old_facts = extractor.extract(old, gone)
     new_facts = extractor.extract(new, came)
@@ -153,6 +156,11 @@ def _classify(old: Sequence[Sentence], new: Sequence[Sentence], gone: list[int],
         if category in _COUNTED:
             removed = _first_by_key(before, Counter(f.key for f in before) - Counter(f.key for f in after))
             added = _first_by_key(after, Counter(f.key for f in after) - Counter(f.key for f in before))
+            # A basis changes when one replaces another, or when an edited sentence now states
+            # one; a new processing that brings its own basis, or one that goes with its basis,
+            # is not a change of legal basis.
+            if not (removed and added) and not any(f.sentence in edited for f in added):
+                removed, added = [], []
         else:
             added = _first_by_key(after, {f.key for f in after} - {f.key for f in before})
             removed = _first_by_key(before, {f.key for f in before} - {f.key for f in after})

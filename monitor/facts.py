@@ -269,13 +269,17 @@ class FactExtractor:
             Fact("controller", ("id", re.sub(r"\W", "", hit_text).lower()), hit_text, context.index)
             for hit_text in (text[h.start : h.end] for h in book.matcher("controller.identifier").hits(text))
         ]
-        if not self._in_context("controller.context", context) or self.vendors.find(text):
+        if not self._in_context("controller.context", context):
+            return facts
+        for address in _EMAIL.findall(text):
+            if self.vendors.by_domain(address.rpartition("@")[2]) is None:
+                facts.append(Fact("controller", ("email", address.lower()), address, context.index))
+        if self.vendors.find(text):
+            # A processor's address or company ("Klarna Bank AB, Sveavägen 46") is not ours.
             return facts
         for hit in book.matcher("controller.address").hits(text):
             surface = text[hit.start : hit.end]
             facts.append(Fact("controller", ("address", " ".join(surface.lower().split())), surface, context.index))
-        for address in _EMAIL.findall(text):
-            facts.append(Fact("controller", ("email", address.lower()), address, context.index))
         for _, _, name in self._organisations(text):
             facts.append(Fact("controller", ("organisation", canonical_party_name(name)), name, context.index))
         return facts
@@ -292,7 +296,8 @@ def _legal_org_pattern() -> re.Pattern[str]:
         raise KnowledgeError(f"legal_forms.toml: {exc}") from exc
     suffix = "|".join(re.escape(f) for f in sorted(forms.get("suffixes", []), key=len, reverse=True))
     prefix = "|".join(re.escape(f) for f in sorted(forms.get("prefixes", []), key=len, reverse=True))
-    word = r"(?:[A-ZÀ-ÖØ-ÞÅÄÖ][\w&'’.-]*|&|of|and|de|du|la|von|und)"
+    # "and" is no connector: "Badoo and The Meet Group, Inc." names two parties.
+    word = r"(?:[A-ZÀ-ÖØ-ÞÅÄÖ][\w&'’.-]*|&|of|de|du|la|von)"
     return re.compile(
         rf"(?<![\w])(?:{word}\s){{0,3}}[A-ZÀ-ÖØ-ÞÅÄÖ][\w&'’.-]*,?\s(?-i:{suffix})(?![\w])"
         rf"|(?-i:{prefix})\s*[«\"„“]?[А-ЯІЇЄҐA-Z][^»\"”,;.]{{1,60}}[»\"”]?"
