@@ -25,7 +25,11 @@ _TABLE_RULE = re.compile(r"^\s*\|?[\s:|-]+\|?\s*$")
 # space, when the next sentence starts with something that can start one.
 # The pattern starts with the stop itself (not a look-behind) so the engine can skip ahead.
 _BOUNDARY = re.compile(r"[.!?…][\"'»”)\]]*\s+(?=[\"'«„“(\[]?[0-9A-ZÀ-ÖØ-ÞА-ЯЁІЇЄҐ])")
-_WORD_BEFORE = re.compile(r"(\S+)$")
+_ITEM_STARTS = frozenset("-*+•0123456789")
+# Two versions of a policy share most paragraphs, and the crawl, the guard, the diff and the
+# history segment the same texts again: recent paragraphs and texts are split only once.
+_PARAGRAPHS_CACHED = 16384
+_TEXTS_CACHED = 8
 
 
 @dataclass(frozen=True)
@@ -60,11 +64,11 @@ def _abbreviations() -> frozenset[str]:
 
 
 def _is_abbreviation(text_before: str) -> bool:
-    match = _WORD_BEFORE.search(text_before)
-    if not match:
+    if not text_before or text_before[-1].isspace():
         return False
     # French elision: "l'art." is the abbreviation "art." after "l'".
-    word = re.split(r"['’]", match.group(1))[-1].lstrip("(\"«„“[").rstrip(".").lower()
+    word = text_before.rsplit(None, 1)[-1].rsplit("'", 1)[-1].rsplit("’", 1)[-1]
+    word = word.lstrip("(\"«„“[").rstrip(".").lower()
     if len(word) == 1 and word.isalpha():
         return True  # an initial: "J. Smith", "a. b."
     return word in _abbreviations()
@@ -72,6 +76,11 @@ def _is_abbreviation(text_before: str) -> bool:
 
 def split_sentences(paragraph: str) -> list[str]:
     """Split one paragraph into sentences, keeping abbreviations ("t.ex.", "z.B.") inside."""
+    return list(_split_cached(paragraph))
+
+
+@lru_cache(maxsize=_PARAGRAPHS_CACHED)
+def _split_cached(paragraph: str) -> tuple[str, ...]:
     paragraph = " ".join(paragraph.split())
     if not paragraph:
         return []
@@ -90,7 +99,7 @@ def split_sentences(paragraph: str) -> list[str]:
     rest = paragraph[start:].strip()
     if rest:
         sentences.append(rest)
-    return sentences
+    return tuple(sentences)
 
 
 def _table_cells(line: str) -> list[str]:
@@ -100,6 +109,17 @@ def _table_cells(line: str) -> list[str]:
 
 def segment(text: str) -> list[Sentence]:
     """Return the sentences of a normalized text in document order."""
+    return list(_segment_cached(text))
+
+
+def clear_caches() -> None:
+    """Forget the texts and paragraphs split so far (benchmarks time cold runs with it)."""
+    _segment_cached.cache_clear()
+    _split_cached.cache_clear()
+
+
+@lru_cache(maxsize=_TEXTS_CACHED)
+def _segment_cached(text: str) -> tuple[Sentence, ...]:
     sentences: list[Sentence] = []
     section: str | None = None
     block = 0
@@ -108,7 +128,7 @@ def segment(text: str) -> list[Sentence]:
     def flush() -> None:
         nonlocal block
         if paragraph:
-            for sentence in split_sentences(" ".join(paragraph)):
+            for sentence in _split_cached(" ".join(paragraph)):
                 sentences.append(Sentence(sentence, section, "sentence", block))
             paragraph.clear()
             block += 1
@@ -118,22 +138,24 @@ def segment(text: str) -> list[Sentence]:
         if not stripped:
             flush()
             continue
-        if heading := _HEADING.match(stripped):
+        # The first character rules out most kinds before any pattern is tried.
+        first = stripped[0]
+        if first == "#" and (heading := _HEADING.match(stripped)):
             flush()
             section = " ".join(heading.group(2).split())
             sentences.append(Sentence(section, section, "heading", block))
             block += 1
-        elif stripped.startswith("|"):
+        elif first == "|":
             flush()
             if not _TABLE_RULE.match(stripped):
                 for cell in _table_cells(stripped):
                     sentences.append(Sentence(cell, section, "cell", block))
                 block += 1
-        elif item := _ITEM.match(stripped):
+        elif first in _ITEM_STARTS and (item := _ITEM.match(stripped)):
             flush()
             sentences.append(Sentence(" ".join(item.group(1).split()), section, "item", block))
             block += 1
         else:
             paragraph.append(stripped)
     flush()
-    return sentences
+    return tuple(sentences)

@@ -64,3 +64,16 @@ def test_a_long_paragraph_is_split_in_linear_time() -> None:
     start = time.perf_counter()
     assert len(split_sentences(paragraph)) == 20000
     assert time.perf_counter() - start < 1.0
+
+
+def test_segment_hands_out_a_new_list_each_time() -> None:
+    text = "# Cookies\n\nWe use cookies. You can refuse them.\n"
+    first = segment(text)
+    first.clear()
+    assert [s.text for s in segment(text)] == ["Cookies", "We use cookies.", "You can refuse them."]
+
+
+def test_split_sentences_hands_out_a_new_list_each_time() -> None:
+    split_sentences("Wir speichern Daten. Danach löschen wir sie.").append("Extra.")
+    assert split_sentences("Wir speichern Daten. Danach löschen wir sie.") == [
+        "Wir speichern Daten.", "Danach löschen wir sie."]
