@@ -208,16 +208,17 @@ class _Kept:
         seen = set()
         if self._lowered is None:
             self._lowered = text.lower()
-        positions = sorted(extractor.probe(fact).positions(text, self._lowered))
-        if positions and fact.category == "processor" and not extractor.knows(fact.key[1]):
-            # A name known only by its legal form that the other version also writes, in
-            # whatever context (often the shop's own company), is no new party.
-            return True
-        for position in positions:
+        probe = extractor.probe(fact)
+        unknown_party = fact.category == "processor" and not extractor.knows(fact.key[1])
+        for position in sorted(probe.positions(text, self._lowered)):
             index = self.indices[bisect_right(self._starts, position) - 1]
             if index in seen:
                 continue
             seen.add(index)
+            if unknown_party and probe.search(self.sentences[index].text):
+                # A name known only by its legal form that the other version also writes, in
+                # whatever context (often the shop's own company), is no new party.
+                return True
             if fact.key in self._facts(extractor, index, fact.category):
                 return True
         return False
