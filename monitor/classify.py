@@ -215,7 +215,9 @@ class _Kept:
             if index in seen:
                 continue
             seen.add(index)
-            if unknown_party and probe.search(self.sentences[index].text):
+            if not probe.search(self.sentences[index].text):
+                continue
+            if unknown_party:
                 # A name known only by its legal form that the other version also writes, in
                 # whatever context (often the shop's own company), is no new party.
                 return True

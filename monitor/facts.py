@@ -16,7 +16,7 @@ from functools import lru_cache
 from importlib import resources
 
 from monitor.errors import KnowledgeError
-from monitor.phrases import Matcher, PhraseBook, load_phrasebook
+from monitor.phrases import DurationProbe, Matcher, PhraseBook, load_phrasebook
 from monitor.segment import Sentence
 from monitor.vendors import VendorMatch, VendorRegistry, canonical_party_name, load_vendors
 
@@ -107,6 +107,7 @@ class FactExtractor:
         self.vendors = vendors or load_vendors()
         self._legal_org = _legal_org_pattern()
         self._vendor_by_key = {vendor.key: vendor for vendor in self.vendors}
+        self._probes: dict[tuple[object, ...], Matcher | DurationProbe] = {}
 
     def extract(self, sentences: Sequence[Sentence], indices: Iterable[int], categories: Iterable[str] = CATEGORIES) -> list[Fact]:
         """The facts of the given sentences, for the given categories."""
@@ -125,8 +126,15 @@ class FactExtractor:
         """Whether a processor key is a registry vendor (else a name found by its legal form)."""
         return party in self._vendor_by_key
 
-    def probe(self, fact: Fact) -> Matcher:
+    def probe(self, fact: Fact) -> Matcher | DurationProbe:
         """What every sentence able to state ``fact`` matches: a cheap search for one fact."""
+        cache_key = (fact.category, fact.key, fact.label)
+        probe = self._probes.get(cache_key)
+        if probe is None:
+            probe = self._probes[cache_key] = self._new_probe(fact)
+        return probe
+
+    def _new_probe(self, fact: Fact) -> Matcher | DurationProbe:
         book, kind, value = self.book, fact.key[0], fact.key[1]
         if fact.category == "processor":
             vendor = self._vendor_by_key.get(value)
@@ -136,7 +144,7 @@ class FactExtractor:
             return book.key_matcher(("transfer.destination", "transfer.framework", "transfer.mechanism"), value)
         if fact.category == "retention":
             indefinite = book.key_matcher(("retention.indefinite",), value)
-            return indefinite if indefinite.entries else book.unit_matcher()
+            return indefinite if indefinite.entries else book.duration_probe()
         if fact.category == "children":
             return Matcher.of_patterns(value, [value])
         if fact.category == "controller":

@@ -68,26 +68,44 @@ class Matcher:
     hundreds of patterns cheap on a long policy.
     """
 
-    def __init__(self, entries: Iterable[PhraseEntry]) -> None:
+    def __init__(self, entries: Iterable[PhraseEntry], index: LiteralIndex | None = None) -> None:
         self.entries = tuple(entries)
+        self._index = index
         # Patterns are words or phrases: they never start or end inside another word.
         self._compiled = [
             (entry.key, re.compile(rf"(?<!\w)(?:{entry.pattern})(?!\w)", re.IGNORECASE), required_literals(entry.pattern))
             for entry in self.entries
         ]
+        self._always = [i for i, (_, _, literals) in enumerate(self._compiled) if literals is None]
+        self._by_literal: dict[str, list[int]] = {}
+        for i, (_, _, literals) in enumerate(self._compiled):
+            for literal in literals or ():
+                self._by_literal.setdefault(literal, []).append(i)
 
     @classmethod
     def of_patterns(cls, key: str, patterns: Iterable[str]) -> Matcher:
         """A matcher for ad-hoc patterns of one meaning (a probe for one fact)."""
         return cls(PhraseEntry("", "probe", key, pattern, pattern) for pattern in patterns)
 
+    def _candidates(self, text: str) -> Iterable[tuple[str, re.Pattern[str]]]:
+        if self._index is not None:
+            chosen = set(self._always)
+            by_literal = self._by_literal
+            for literal in self._index.present(text):
+                chosen.update(by_literal.get(literal, ()))
+            return [self._compiled[i][:2] for i in sorted(chosen)]
+        lowered = text.lower()
+        return [
+            (key, regex)
+            for key, regex, literals in self._compiled
+            if literals is None or any(literal in lowered for literal in literals)
+        ]
+
     def hits(self, text: str) -> list[Hit]:
         """Non-overlapping hits, leftmost first, the longest of those starting together."""
-        lowered = text.lower()
         found = []
-        for key, regex, literals in self._compiled:
-            if literals is None or any(literal in lowered for literal in literals):
-                found.extend(Hit(key, m.start(), m.end()) for m in regex.finditer(text))
+        for key, regex in self._candidates(text):
+            found.extend(Hit(key, m.start(), m.end()) for m in regex.finditer(text))
         if len(found) < 2:
             return found
         found.sort(key=lambda hit: (hit.start, hit.start - hit.end))
@@ -119,11 +137,38 @@ class Matcher:
         return found
 
     def search(self, text: str) -> bool:
+        return any(regex.search(text) is not None for _, regex in self._candidates(text))
+
+
+class LiteralIndex:
+    """Which of many literals a text contains, found in one pass over the text's trigrams.
+
+    Every pattern of the phrase book has literals (see ``required_literals``); one look at a
+    sentence tells all matchers at once which patterns are worth running on it.
+    """
+
+    def __init__(self, literals: Iterable[str]) -> None:
+        self._by_prefix: dict[str, list[str]] = {}
+        self._short: list[str] = []
+        for literal in set(literals):
+            if len(literal) < 3:
+                self._short.append(literal)
+            else:
+                self._by_prefix.setdefault(literal[:3], []).append(literal)
+        self._prefixes = frozenset(self._by_prefix)
+        self._present = lru_cache(maxsize=4096)(self._find)
+
+    def present(self, text: str) -> frozenset[str]:
+        return self._present(text)
+
+    def _find(self, text: str) -> frozenset[str]:
         lowered = text.lower()
-        return any(
-            (literals is None or any(literal in lowered for literal in literals)) and regex.search(text) is not None
-            for _, regex, literals in self._compiled
-        )
+        # The text's trigrams say which literals can be in it; ``in`` confirms the few.
+        trigrams = {lowered[i : i + 3] for i in range(len(lowered) - 2)}
+        found = {literal for literal in self._short if literal in lowered}
+        for prefix in self._prefixes.intersection(trigrams):
+            found.update(literal for literal in self._by_prefix[prefix] if literal in lowered)
+        return frozenset(found)
 
 
 def required_literals(pattern: str) -> tuple[str, ...] | None:
@@ -182,9 +227,9 @@ class PhraseBook:
         """Only the patterns that mean ``key``: a cheap probe for one fact."""
         return _key_matcher(self, kinds, key)
 
-    def unit_matcher(self) -> Matcher:
-        """Any duration unit word: what every sentence stating a period contains."""
-        return _unit_matcher(self)
+    def duration_probe(self) -> DurationProbe:
+        """Finds where a period may be stated (a number before a unit word) in a long text."""
+        return _duration_probe(self)
 
     def durations(self, text: str) -> list[Duration]:
         lowered = text.lower()
@@ -210,9 +255,35 @@ class PhraseBook:
 _EMPTY = Matcher([])
 
 
+class DurationProbe:
+    """Positions of unit words preceded by a number: cheaper on a whole policy than the
+    duration pattern, whose number words would be tried at every word."""
+
+    def __init__(self, book: PhraseBook) -> None:
+        self._book = book
+        self._units = sorted(book.units, key=len, reverse=True)
+        words = "|".join(re.escape(w) for w in sorted(book.numbers, key=len, reverse=True))
+        self._number_before = re.compile(rf"(?:^|\W)(?:\d+(?:[.,]\d+)?|{words})[\s\u00a0-]*(?:\(\d+\)\s*)?$")
+
+    def positions(self, text: str, lowered: str) -> list[int]:
+        found = []
+        for unit in self._units:
+            at = lowered.find(unit)
+            while at >= 0:
+                end = at + len(unit)
+                whole = (at == 0 or not lowered[at - 1].isalnum()) and (end == len(lowered) or not lowered[end].isalnum())
+                if whole and self._number_before.search(lowered, max(0, at - 24), at):
+                    found.append(at)
+                at = lowered.find(unit, at + 1)
+        return found
+
+    def search(self, text: str) -> bool:
+        return bool(self._book.durations(text))
+
+
 @lru_cache(maxsize=4)
-def _unit_matcher(book: PhraseBook) -> Matcher:
-    return Matcher.of_patterns("unit", [re.escape(word) for word in book.units])
+def _duration_probe(book: PhraseBook) -> DurationProbe:
+    return DurationProbe(book)
 
 
 @lru_cache(maxsize=1024)
@@ -305,5 +376,8 @@ def load_phrasebook() -> PhraseBook:
     by_kind: dict[str, list[PhraseEntry]] = {}
     for entry in entries:
         by_kind.setdefault(entry.kind, []).append(entry)
-    kinds = {kind: Matcher(items) for kind, items in by_kind.items()}
+    index = LiteralIndex(
+        literal for entry in entries for literal in (required_literals(entry.pattern) or ())
+    )
+    kinds = {kind: Matcher(items, index) for kind, items in by_kind.items()}
     return PhraseBook(tuple(languages), tuple(entries), numbers, units, kinds)
