@@ -30,20 +30,22 @@ class WordOp:
         return {"op": self.op, "text": self.text}
 
 
-# ASCII bytes that are not letters or digits become a space; bytes.translate does in one C
-# pass what the regex does match by match, and most sentences are plain ASCII.
-_ASCII_WORD_BYTES = bytes(b if chr(b).isalnum() else 0x20 for b in range(128)) + bytes(range(128, 256))
+# ASCII bytes that are not letters or digits become a space, the other bytes stay. UTF-8 never
+# uses ASCII bytes inside a multi-byte character, so one bytes.translate (a C loop) does for
+# most of a sentence what the regex does match by match.
+_ASCII_NOT_WORD_TO_SPACE = bytes(b if chr(b).isalnum() else 0x20 for b in range(128)) + bytes(range(128, 256))
 
 
 def fold(text: str) -> str:
     """The alignment key of a sentence: case, white space and punctuation do not count."""
-    if text.isascii():
-        folded = " ".join(text.lower().encode("ascii").translate(_ASCII_WORD_BYTES).decode("ascii").split())
-    else:
-        folded = _NOT_WORD.sub(" ", text.casefold()).strip()
+    folded = text.lower() if text.isascii() else text.casefold()
+    words = folded.encode("utf-8").translate(_ASCII_NOT_WORD_TO_SPACE).decode("utf-8").split()
+    if not "".join(words).isalnum():
+        # Punctuation outside ASCII ("l’art", "—", "«") is left: only those words need the regex.
+        words = " ".join(w if w.isalnum() else _NOT_WORD.sub(" ", w) for w in words).split()
     # A sentence made only of punctuation ("—", "***") keeps its own text as its key,
     # otherwise every such sentence would look equal to every other one.
-    return folded or text.strip()
+    return " ".join(words) or text.strip()
 
 
 def fold_all(texts: Iterable[str], known: dict[str, str] | None = None) -> list[str]:

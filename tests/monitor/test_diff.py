@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from monitor.diff import Diff, WordOp, apply_changes, diff_texts
+from monitor.diff_words import fold, fold_all
 from monitor.segment import segment
 
 GOLDEN = Path(__file__).parent.parent / "data" / "golden" / "diff"
@@ -112,6 +113,26 @@ def test_apply_changes_rejects_changes_that_do_not_fit() -> None:
     diff = diff_texts(old, new)
     with pytest.raises(ValueError):
         apply_changes("A first one.\n\nAn extra one.\n\nAnother one.\n", diff)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("We share  data, e.g. Email!", "we share data e g email"),
+        ("Voir l’art. 5 — «Données»", "voir l art 5 données"),
+        ("Die Straße_Nr. 3", "die strasse nr 3"),
+        ("Дані (т.д.) зберігаються.", "дані т д зберігаються"),
+        (" *** ", "***"),
+    ],
+)
+def test_fold_ignores_case_white_space_and_punctuation_in_any_script(text: str, key: str) -> None:
+    assert fold(text) == key
+
+
+def test_fold_all_folds_each_distinct_text_once_and_keeps_the_order() -> None:
+    known: dict[str, str] = {}
+    assert fold_all(["B b.", "A a.", "B b."], known) == ["b b", "a a", "b b"]
+    assert known == {"B b.": "b b", "A a.": "a a"}
 
 
 def golden_cases() -> list[str]:
