@@ -18,7 +18,7 @@ from importlib import resources
 from monitor.errors import KnowledgeError
 from monitor.phrases import DurationProbe, Matcher, PhraseBook, load_phrasebook
 from monitor.segment import Sentence
-from monitor.vendors import VendorMatch, VendorRegistry, canonical_party_name, load_vendors
+from monitor.vendors import Vendor, VendorMatch, VendorRegistry, canonical_party_name, load_vendors
 
 CATEGORIES = (
     "processor",
@@ -69,6 +69,10 @@ def _bracketed(text: str, taken: list[tuple[int, int]], start: int) -> bool:
     return any(_OPERATOR.fullmatch(text, end, start) for _, end in taken if end <= start)
 
 
+# Party names repeat across sentences and versions; comparing them is the hot path.
+_canonical = lru_cache(maxsize=8192)(canonical_party_name)
+
+
 def _generic_word(match: VendorMatch) -> bool:
     # "(e-mail, SMS, whatsapp)": a brand written all in lower case names a channel, not a party.
     surface = match.surface
@@ -77,13 +81,17 @@ def _generic_word(match: VendorMatch) -> bool:
 
 def _display_name(match: VendorMatch) -> str:
     """The registry spelling the text used: "Hermes Germany GmbH" is Hermes, "Meta Pixel" stays."""
-    surface = _POSSESSIVE.sub("", " ".join(match.surface.split()))
+    return _spelling(match.vendor, _POSSESSIVE.sub("", " ".join(match.surface.split())))
+
+
+@lru_cache(maxsize=4096)
+def _spelling(vendor: Vendor, surface: str) -> str:
     if _HOST.fullmatch(surface):
-        return match.vendor.name
-    canonical = canonical_party_name(surface)
+        return vendor.name
+    canonical = _canonical(surface)
     best: tuple[int, int, str] | None = None
-    for spelling in match.vendor.spellings:
-        folded = canonical_party_name(spelling)
+    for spelling in vendor.spellings:
+        folded = _canonical(spelling)
         if folded and (canonical == folded or canonical.startswith(folded + " ")):
             # The most specific spelling ("Meta Pixel" over "Meta"), written the shortest way.
             rank = (-len(folded), len(spelling), spelling)

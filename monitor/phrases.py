@@ -232,23 +232,20 @@ class PhraseBook:
         return _duration_probe(self)
 
     def durations(self, text: str) -> list[Duration]:
-        lowered = text.lower()
-        if not any(word in lowered for word in self.units):
-            return []
+        """Every period stated in ``text``: a number (digits or a number word) and a unit."""
         found = []
-        for match in _duration_regex(self).finditer(text):
-            number = match.group("num").lower()
+        for start, end, number, unit_word in _duration_probe(self).spans(text.lower()):
             amount = self.numbers.get(number)
             if amount is None:
                 amount = float(number.replace(",", "."))
-            unit = self.units[match.group("unit").lower()]
+            unit = self.units[unit_word]
             if unit == "week":
                 amount, unit = amount * 7, "day"
             elif unit == "year":
                 amount, unit = amount * 12, "month"
             elif unit == "day" and amount and amount % 365 == 0:
                 amount, unit = amount / 365 * 12, "month"
-            found.append(Duration(amount, unit, match.start(), match.end()))
+            found.append(Duration(amount, unit, start, end))
         return found
 
 
@@ -256,29 +253,40 @@ _EMPTY = Matcher([])
 
 
 class DurationProbe:
-    """Positions of unit words preceded by a number: cheaper on a whole policy than the
-    duration pattern, whose number words would be tried at every word."""
+    """Finds periods from their unit words: a whole unit word with a number just before it.
+
+    Looking for the few unit words first is much cheaper on a long text than trying every
+    number word ("två", "zwei", "trois", "трьох") at every word.
+    """
 
     def __init__(self, book: PhraseBook) -> None:
         self._book = book
         self._units = sorted(book.units, key=len, reverse=True)
         words = "|".join(re.escape(w) for w in sorted(book.numbers, key=len, reverse=True))
-        self._number_before = re.compile(rf"(?:^|\W)(?:\d+(?:[.,]\d+)?|{words})[\s\u00a0-]*(?:\(\d+\)\s*)?$")
+        self._number_before = re.compile(
+            rf"(?<!\w)(?P<num>\d+(?:[.,]\d+)?|{words})[\s\u00a0-]*(?:\(\d+\)\s*)?$"
+        )
 
-    def positions(self, text: str, lowered: str) -> list[int]:
-        found = []
+    def spans(self, lowered: str) -> list[tuple[int, int, str, str]]:
+        """(start, end, number, unit word) of each period in a lower-cased text, in order."""
+        found: dict[int, tuple[int, int, str, str]] = {}
         for unit in self._units:
             at = lowered.find(unit)
             while at >= 0:
                 end = at + len(unit)
                 whole = (at == 0 or not lowered[at - 1].isalnum()) and (end == len(lowered) or not lowered[end].isalnum())
-                if whole and self._number_before.search(lowered, max(0, at - 24), at):
-                    found.append(at)
+                if whole:
+                    match = self._number_before.search(lowered, max(0, at - 24), at)
+                    if match and match.start() not in found:
+                        found[match.start()] = (match.start(), end, match.group("num"), unit)
                 at = lowered.find(unit, at + 1)
-        return found
+        return [found[start] for start in sorted(found)]
+
+    def positions(self, text: str, lowered: str) -> list[int]:
+        return [start for start, *_ in self.spans(lowered)]
 
     def search(self, text: str) -> bool:
-        return bool(self._book.durations(text))
+        return bool(self.spans(text.lower()))
 
 
 @lru_cache(maxsize=4)
@@ -289,20 +297,6 @@ def _duration_probe(book: PhraseBook) -> DurationProbe:
 @lru_cache(maxsize=1024)
 def _key_matcher(book: PhraseBook, kinds: tuple[str, ...], key: str) -> Matcher:
     return Matcher([e for kind in kinds for e in book.matcher(kind).entries if e.key == key])
-
-
-@lru_cache(maxsize=4)
-def _duration_regex_cached(numbers: tuple[str, ...], units: tuple[str, ...]) -> re.Pattern[str]:
-    words = "|".join(re.escape(w) for w in sorted(numbers, key=len, reverse=True))
-    unit_words = "|".join(re.escape(w) for w in sorted(units, key=len, reverse=True))
-    return re.compile(
-        rf"(?<!\w)(?P<num>\d+(?:[.,]\d+)?|{words})[\s\u00a0-]*(?:\(\d+\)\s*)?(?P<unit>{unit_words})(?!\w)",
-        re.IGNORECASE,
-    )
-
-
-def _duration_regex(book: PhraseBook) -> re.Pattern[str]:
-    return _duration_regex_cached(tuple(book.numbers), tuple(book.units))
 
 
 def _phrase_dir() -> Traversable:
