@@ -25,7 +25,7 @@ from tests.e2e_support import (
     versions,
     write_config,
 )
-from tests.shopserver import ShopServer, gzip_bomb, shop_page
+from tests.shopserver import CHALLENGE_PAGE, MAINTENANCE_PAGE, ShopServer, gzip_bomb, shop_page
 
 # zoo path → the outcome ``shops --json`` must show for it after one pass
 FAILURES = {
@@ -104,6 +104,28 @@ def test_every_failure_of_a_shop_server_is_recorded_and_never_becomes_a_version(
     assert {name: states[name]["versions"] for name in expected} == dict.fromkeys(expected, 0)
     assert states["status-410"]["last_http_status"] == 410
     assert elapsed < 30, f"the failure pass took {elapsed:.0f}s"
+
+
+@pytest.mark.slow
+def test_a_policy_page_that_turns_into_an_empty_challenge_or_maintenance_page_keeps_its_version(
+    tmp_path: Path, server: ShopServer
+) -> None:
+    replacements = {"emptied": b"", "challenged": CHALLENGE_PAGE, "maintained": MAINTENANCE_PAGE}
+    for name in replacements:
+        server.set_page(f"/{name}/policy", shop_page(POLICY))
+    config = write_config(
+        tmp_path, f"sqlite:///{tmp_path / 'policywatch.db'}", {name: server.url(f"/{name}/policy") for name in replacements}
+    )
+    assert crawl(config)["new_versions"] == 3
+    for name, page in replacements.items():
+        server.set_page(f"/{name}/policy", page)
+    assert crawl(config)["new_versions"] == 0
+    states = shop_states(config)
+    assert [states[name]["versions"] for name in replacements] == [1, 1, 1]
+    assert states["emptied"]["last_status"] == "empty"
+    for name in ("challenged", "maintained"):
+        # Fetched fine, then held by the wrong-page guard, which says why.
+        assert states[name]["last_status"] == "ok" and states[name]["last_detail"], states[name]
 
 
 @pytest.mark.slow
