@@ -70,7 +70,7 @@ class Matcher:
 
     def __init__(self, entries: Iterable[PhraseEntry], index: LiteralIndex | None = None) -> None:
         self.entries = tuple(entries)
-        self._index = index
+        self.index = index
         # Patterns are words or phrases: they never start or end inside another word.
         self._compiled = [
             (entry.key, re.compile(rf"(?<!\w)(?:{entry.pattern})(?!\w)", re.IGNORECASE), required_literals(entry.pattern))
@@ -87,16 +87,21 @@ class Matcher:
         """A matcher for ad-hoc patterns of one meaning (a probe for one fact)."""
         return cls(PhraseEntry("", "probe", key, pattern, pattern) for pattern in patterns)
 
-    def _candidates(self, text: str) -> Iterable[tuple[str, re.Pattern[str]]]:
-        if self._index is not None:
-            chosen = set(self._always)
+    def _candidates(self, text: str) -> list[tuple[str, re.Pattern[str], tuple[str, ...] | None]]:
+        """The patterns worth running on ``text``, each with the literals that put it there."""
+        if self.index is not None:
+            chosen: dict[int, list[str]] = {i: [] for i in self._always}
             by_literal = self._by_literal
-            for literal in self._index.present(text):
-                chosen.update(by_literal.get(literal, ()))
-            return [self._compiled[i][:2] for i in sorted(chosen)]
+            for literal in self.index.present(text):
+                for i in by_literal.get(literal, ()):
+                    chosen.setdefault(i, []).append(literal)
+            return [
+                (self._compiled[i][0], self._compiled[i][1], tuple(chosen[i]) if self._compiled[i][2] else None)
+                for i in sorted(chosen)
+            ]
         lowered = text.lower()
         return [
-            (key, regex)
+            (key, regex, literals)
             for key, regex, literals in self._compiled
             if literals is None or any(literal in lowered for literal in literals)
         ]
@@ -104,8 +109,9 @@ class Matcher:
     def hits(self, text: str) -> list[Hit]:
         """Non-overlapping hits, leftmost first, the longest of those starting together."""
         found = []
-        for key, regex in self._candidates(text):
-            found.extend(Hit(key, m.start(), m.end()) for m in regex.finditer(text))
+        lowered = text.lower() if len(text) > _WINDOW_FROM else ""
+        for key, regex, literals in self._candidates(text):
+            found.extend(Hit(key, start, end) for start, end in _spans(regex, text, lowered, literals))
         if len(found) < 2:
             return found
         found.sort(key=lambda hit: (hit.start, hit.start - hit.end))
@@ -114,6 +120,10 @@ class Matcher:
             if not chosen or hit.start >= chosen[-1].end:
                 chosen.append(hit)
         return chosen
+
+    def search(self, text: str) -> bool:
+        lowered = text.lower() if len(text) > _WINDOW_FROM else ""
+        return any(_spans(regex, text, lowered, literals, first=True) for _, regex, literals in self._candidates(text))
 
     def keys(self, text: str) -> set[str]:
         return {hit.key for hit in self.hits(text)}
@@ -136,8 +146,38 @@ class Matcher:
                     at = lowered.find(literal, at + 1)
         return found
 
-    def search(self, text: str) -> bool:
-        return any(regex.search(text) is not None for _, regex in self._candidates(text))
+
+
+# Texts longer than this are searched only around the literals a pattern needs; a pattern's
+# match reaches at most _REACH characters from its literal (phrases, not paragraphs).
+_WINDOW_FROM = 400
+_REACH = 120
+
+
+def _spans(
+    regex: re.Pattern[str], text: str, lowered: str, literals: tuple[str, ...] | None, first: bool = False
+) -> list[tuple[int, int]]:
+    """The matches of ``regex`` in ``text``, scanning only windows around ``literals`` when long."""
+    if not lowered or literals is None or len(lowered) != len(text):
+        matches = regex.finditer(text)
+        if first:
+            match = next(matches, None)
+            return [match.span()] if match else []
+        return [m.span() for m in matches]
+    spans: set[tuple[int, int]] = set()
+    for literal in literals:
+        at = lowered.find(literal)
+        while at >= 0:
+            low, high = max(0, at - _REACH), min(len(text), at + len(literal) + _REACH)
+            for match in regex.finditer(text, low, high):
+                if match.end() == high and high < len(text):
+                    # Cut by the window: the real match from this start may run further.
+                    match = regex.match(text, match.start()) or match
+                spans.add(match.span())
+                if first:
+                    return [match.span()]
+            at = lowered.find(literal, at + 1)
+    return sorted(spans)
 
 
 class LiteralIndex:
@@ -160,6 +200,9 @@ class LiteralIndex:
 
     def present(self, text: str) -> frozenset[str]:
         return self._present(text)
+
+    def forget(self) -> None:
+        self._present.cache_clear()
 
     def _find(self, text: str) -> frozenset[str]:
         lowered = text.lower()
@@ -222,6 +265,12 @@ class PhraseBook:
 
     def matcher(self, kind: str) -> Matcher:
         return self.kinds.get(kind) or _EMPTY
+
+    def forget_texts(self) -> None:
+        """Drop the cached literal look-ups of texts seen so far (for honest timing)."""
+        for matcher in self.kinds.values():
+            if matcher.index is not None:
+                matcher.index.forget()
 
     def key_matcher(self, kinds: tuple[str, ...], key: str) -> Matcher:
         """Only the patterns that mean ``key``: a cheap probe for one fact."""
