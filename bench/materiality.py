@@ -17,12 +17,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from monitor.classify import Classification, classify  # noqa: E402
-from monitor.diff import diff_texts  # noqa: E402
-from monitor.facts import CATEGORIES  # noqa: E402
-from monitor.normalize import normalize_file  # noqa: E402
-from monitor.phrases import load_phrasebook  # noqa: E402
-from monitor.vendors import canonical_party_name  # noqa: E402
+from monitor.classify import Classification, classify
+from monitor.diff import diff_texts
+from monitor.facts import CATEGORIES
+from monitor.normalize import normalize_file
+from monitor.phrases import load_phrasebook
+from monitor.vendors import canonical_party_name
 
 CORE = ("processor", "transfer", "retention")
 OTHER = tuple(c for c in CATEGORIES if c not in CORE)

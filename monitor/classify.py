@@ -289,16 +289,23 @@ def _processor_findings(
     severity = SEVERITY["processor"]
     findings = []
     parties = {f.key[1] for f in removed + added if f.key[0] == "party"}
-    for change, facts, pool, sentences in (("removed", removed, before, old), ("added", added, after, new)):
+    sides: tuple[tuple[ChangeKind, list[Fact], list[Fact], Sequence[Sentence]], ...] = (
+        ("removed", removed, before, old),
+        ("added", added, after, new),
+    )
+    for change, facts, pool, sentences in sides:
         for fact in facts:
             if fact.key[0] != "party":
                 continue
             for name, index in _names([f for f in pool if f.key == fact.key]):
                 sentence = sentences[index]
-                evidence = (sentence.text, None) if change == "removed" else (None, sentence.text)
+                text_before = sentence.text if change == "removed" else None
+                text_after = sentence.text if change == "added" else None
                 verb = "no longer named" if change == "removed" else "named"
                 findings.append(
-                    Finding("processor", change, name, *evidence, sentence.section, severity, f"processor {verb}: {name}")
+                    Finding(
+                        "processor", change, name, text_before, text_after, sentence.section, severity, f"processor {verb}: {name}"
+                    )
                 )
     findings = _without_makers(findings)
     roles_before = [f for f in removed if f.key[0] == "role" and f.key[1] not in parties]
@@ -310,7 +317,7 @@ def _processor_findings(
         first_old = old[gone[0].sentence].text if gone else None
         first_new = new[came[0].sentence] if came else None
         section = first_new.section if first_new else old[gone[0].sentence].section
-        change = " ".join([f"-{f.label.replace('_', ' ')}" for f in gone] + [f"+{f.label.replace('_', ' ')}" for f in came])
+        roles = " ".join([f"-{f.label.replace('_', ' ')}" for f in gone] + [f"+{f.label.replace('_', ' ')}" for f in came])
         findings.append(
             Finding(
                 "processor",
@@ -320,7 +327,7 @@ def _processor_findings(
                 first_new.text if first_new else None,
                 section,
                 severity,
-                f"role of {name} changed: {change}",
+                f"role of {name} changed: {roles}",
             )
         )
     return findings

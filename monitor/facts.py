@@ -18,7 +18,13 @@ from importlib import resources
 from monitor.errors import KnowledgeError
 from monitor.phrases import DurationProbe, Matcher, PhraseBook, load_phrasebook
 from monitor.segment import Sentence
-from monitor.vendors import Vendor, VendorMatch, VendorRegistry, canonical_party_name, load_vendors
+from monitor.vendors import (
+    Vendor,
+    VendorMatch,
+    VendorRegistry,
+    canonical_party_name,
+    load_vendors,
+)
 
 CATEGORIES = (
     "processor",

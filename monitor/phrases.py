@@ -13,33 +13,30 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from importlib.abc import Traversable
-from collections.abc import Iterable
-import re._constants as _constants
-import re._parser as _parser
 
 from monitor.errors import KnowledgeError
+from monitor.facts_match import (
+    Hit,
+    LiteralIndex,
+    Matcher,
+    PhraseEntry,
+    required_literals,
+)
+
+__all__ = [
+    "Duration",
+    "DurationProbe",
+    "Hit",
+    "Matcher",
+    "PhraseBook",
+    "PhraseEntry",
+    "load_phrasebook",
+    "read_language_file",
+    "read_phrase_files",
+    "required_literals",
+]
 
 UNITS = ("day", "week", "month", "year")
-
-
-@dataclass(frozen=True)
-class PhraseEntry:
-    """One pattern of one language: what it means (``key``) and a sentence it must match."""
-
-    language: str
-    kind: str  # "<category>.<role>", e.g. "transfer.destination"
-    key: str
-    pattern: str
-    example: str
-
-
-@dataclass(frozen=True)
-class Hit:
-    """A match of a phrase in a text."""
-
-    key: str
-    start: int
-    end: int
 
 
 @dataclass(frozen=True)
@@ -58,199 +55,6 @@ class Duration:
             years = int(amount) // 12
             return f"{years} year" + ("s" if years != 1 else "")
         return f"{amount} {self.unit}" + ("s" if amount != 1 else "")
-
-
-class Matcher:
-    """All patterns of one kind, across languages.
-
-    Each pattern is compiled alone with the literal text any of its matches must contain
-    ("Privacy Shield", "kanad"); a pattern runs only on texts that contain one, which keeps
-    hundreds of patterns cheap on a long policy.
-    """
-
-    def __init__(self, entries: Iterable[PhraseEntry], index: LiteralIndex | None = None) -> None:
-        self.entries = tuple(entries)
-        self.index = index
-        # Patterns are words or phrases: they never start or end inside another word.
-        self._compiled = [
-            (entry.key, re.compile(rf"(?<!\w)(?:{entry.pattern})(?!\w)", re.IGNORECASE), required_literals(entry.pattern))
-            for entry in self.entries
-        ]
-        self._always = [i for i, (_, _, literals) in enumerate(self._compiled) if literals is None]
-        self._by_literal: dict[str, list[int]] = {}
-        for i, (_, _, literals) in enumerate(self._compiled):
-            for literal in literals or ():
-                self._by_literal.setdefault(literal, []).append(i)
-
-    @classmethod
-    def of_patterns(cls, key: str, patterns: Iterable[str]) -> Matcher:
-        """A matcher for ad-hoc patterns of one meaning (a probe for one fact)."""
-        return cls(PhraseEntry("", "probe", key, pattern, pattern) for pattern in patterns)
-
-    def _candidates(self, text: str) -> list[tuple[str, re.Pattern[str], tuple[str, ...] | None]]:
-        """The patterns worth running on ``text``, each with the literals that put it there."""
-        if self.index is not None:
-            chosen: dict[int, list[str]] = {i: [] for i in self._always}
-            by_literal = self._by_literal
-            for literal in self.index.present(text):
-                for i in by_literal.get(literal, ()):
-                    chosen.setdefault(i, []).append(literal)
-            return [
-                (self._compiled[i][0], self._compiled[i][1], tuple(chosen[i]) if self._compiled[i][2] else None)
-                for i in sorted(chosen)
-            ]
-        lowered = text.lower()
-        return [
-            (key, regex, literals)
-            for key, regex, literals in self._compiled
-            if literals is None or any(literal in lowered for literal in literals)
-        ]
-
-    def hits(self, text: str) -> list[Hit]:
-        """Non-overlapping hits, leftmost first, the longest of those starting together."""
-        found = []
-        lowered = text.lower() if len(text) > _WINDOW_FROM else ""
-        for key, regex, literals in self._candidates(text):
-            found.extend(Hit(key, start, end) for start, end in _spans(regex, text, lowered, literals))
-        if len(found) < 2:
-            return found
-        found.sort(key=lambda hit: (hit.start, hit.start - hit.end))
-        chosen: list[Hit] = []
-        for hit in found:
-            if not chosen or hit.start >= chosen[-1].end:
-                chosen.append(hit)
-        return chosen
-
-    def search(self, text: str) -> bool:
-        lowered = text.lower() if len(text) > _WINDOW_FROM else ""
-        return any(_spans(regex, text, lowered, literals, first=True) for _, regex, literals in self._candidates(text))
-
-    def keys(self, text: str) -> set[str]:
-        return {hit.key for hit in self.hits(text)}
-
-    def positions(self, text: str, lowered: str) -> list[int]:
-        """Where a hit may be in a long text (a superset, found by plain string search).
-
-        Case-insensitive regular expressions scan slowly; on a whole policy the literals
-        locate the few places worth a closer look. ``lowered`` is ``text.lower()``.
-        """
-        found = []
-        for _, regex, literals in self._compiled:
-            if literals is None:
-                found.extend(m.start() for m in regex.finditer(text))
-                continue
-            for literal in literals:
-                at = lowered.find(literal)
-                while at >= 0:
-                    found.append(at)
-                    at = lowered.find(literal, at + 1)
-        return found
-
-
-
-# Texts longer than this are searched only around the literals a pattern needs; a pattern's
-# match reaches at most _REACH characters from its literal (phrases, not paragraphs).
-_WINDOW_FROM = 400
-_REACH = 120
-
-
-def _spans(
-    regex: re.Pattern[str], text: str, lowered: str, literals: tuple[str, ...] | None, first: bool = False
-) -> list[tuple[int, int]]:
-    """The matches of ``regex`` in ``text``, scanning only windows around ``literals`` when long."""
-    if not lowered or literals is None or len(lowered) != len(text):
-        matches = regex.finditer(text)
-        if first:
-            match = next(matches, None)
-            return [match.span()] if match else []
-        return [m.span() for m in matches]
-    spans: set[tuple[int, int]] = set()
-    for literal in literals:
-        at = lowered.find(literal)
-        while at >= 0:
-            low, high = max(0, at - _REACH), min(len(text), at + len(literal) + _REACH)
-            for match in regex.finditer(text, low, high):
-                if match.end() == high and high < len(text):
-                    # Cut by the window: the real match from this start may run further.
-                    match = regex.match(text, match.start()) or match
-                spans.add(match.span())
-                if first:
-                    return [match.span()]
-            at = lowered.find(literal, at + 1)
-    return sorted(spans)
-
-
-class LiteralIndex:
-    """Which of many literals a text contains, found in one pass over the text's trigrams.
-
-    Every pattern of the phrase book has literals (see ``required_literals``); one look at a
-    sentence tells all matchers at once which patterns are worth running on it.
-    """
-
-    def __init__(self, literals: Iterable[str]) -> None:
-        self._by_prefix: dict[str, list[str]] = {}
-        self._short: list[str] = []
-        for literal in set(literals):
-            if len(literal) < 3:
-                self._short.append(literal)
-            else:
-                self._by_prefix.setdefault(literal[:3], []).append(literal)
-        self._prefixes = frozenset(self._by_prefix)
-        self._present = lru_cache(maxsize=4096)(self._find)
-
-    def present(self, text: str) -> frozenset[str]:
-        return self._present(text)
-
-    def forget(self) -> None:
-        self._present.cache_clear()
-
-    def _find(self, text: str) -> frozenset[str]:
-        lowered = text.lower()
-        # The text's trigrams say which literals can be in it; ``in`` confirms the few.
-        trigrams = {lowered[i : i + 3] for i in range(len(lowered) - 2)}
-        found = {literal for literal in self._short if literal in lowered}
-        for prefix in self._prefixes.intersection(trigrams):
-            found.update(literal for literal in self._by_prefix[prefix] if literal in lowered)
-        return frozenset(found)
-
-
-def required_literals(pattern: str) -> tuple[str, ...] | None:
-    """Lower-case strings one of which every match of ``pattern`` contains, if it can tell."""
-    try:
-        parsed = _parser.parse(pattern, re.IGNORECASE)
-    except re.error:
-        return None
-    found = _required(list(parsed))
-    if not found or min(len(literal) for literal in found) < 2:
-        return None
-    return tuple(sorted(found))
-
-
-def _required(items: list[tuple[object, object]]) -> set[str] | None:
-    best: set[str] | None = None
-    run: list[str] = []
-
-    def consider(candidate: set[str] | None) -> None:
-        nonlocal best
-        if candidate and (best is None or min(map(len, candidate)) > min(map(len, best))):
-            best = candidate
-
-    for op, value in items:
-        if op is _constants.LITERAL:
-            run.append(chr(value).lower())  # type: ignore[arg-type]
-            continue
-        consider({"".join(run)} if run else None)
-        run = []
-        if op is _constants.SUBPATTERN:
-            consider(_required(list(value[-1])))  # type: ignore[index]
-        elif op is _constants.BRANCH:
-            branches = [_required(list(branch)) for branch in value[1]]  # type: ignore[index]
-            if all(branches):
-                consider(set().union(*branches))  # type: ignore[arg-type]
-        elif op in (_constants.MAX_REPEAT, _constants.MIN_REPEAT) and value[0] >= 1:  # type: ignore[index]
-            consider(_required(list(value[2])))  # type: ignore[index]
-    consider({"".join(run)} if run else None)
-    return best
 
 
 @dataclass(frozen=True, eq=False)
@@ -404,11 +208,17 @@ def read_phrase_files() -> dict[str, list[PhraseEntry]]:
     return result
 
 
-@lru_cache(maxsize=1)
-def load_phrasebook() -> PhraseBook:
-    """Load and merge every language file; a bad file raises ``KnowledgeError``."""
-    languages, entries, numbers, units = [], [], {}, {}
-    for path in sorted(_phrase_dir().iterdir(), key=lambda p: p.name):
+@lru_cache(maxsize=4)
+def load_phrasebook(directory: Traversable | None = None) -> PhraseBook:
+    """Load and merge every language file; a bad file raises ``KnowledgeError``.
+
+    ``directory`` defaults to ``monitor/knowledge/phrases``; a language is one file there.
+    """
+    languages: list[str] = []
+    entries: list[PhraseEntry] = []
+    numbers: dict[str, float] = {}
+    units: dict[str, str] = {}
+    for path in sorted((directory or _phrase_dir()).iterdir(), key=lambda p: p.name):
         if not path.name.endswith(".toml"):
             continue
         lang_entries, lang_numbers, lang_units = read_language_file(path)

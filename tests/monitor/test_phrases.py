@@ -9,7 +9,13 @@ import pytest
 
 from monitor.errors import KnowledgeError
 from monitor.facts import CATEGORIES
-from monitor.phrases import Matcher, load_phrasebook, read_language_file, read_phrase_files, required_literals
+from monitor.phrases import (
+    Matcher,
+    load_phrasebook,
+    read_language_file,
+    read_phrase_files,
+    required_literals,
+)
 
 LANGUAGES = ("sv", "uk", "en", "de", "fr")
 FILES = read_phrase_files()
@@ -112,3 +118,28 @@ def test_required_literals_are_found_through_groups_and_alternatives() -> None:
     assert literals is not None
     assert all(any(literal in text for literal in literals) for text in ("usa", "united states"))
     assert required_literals(r"\d{6}-\d{4}") is None
+
+
+def test_a_new_language_is_only_a_data_file(tmp_path: Path) -> None:
+    # Norwegian, written for this test: numbers, units and one retention phrase are enough
+    # for the classifier to read "lagres i to år" as a period of retention.
+    (tmp_path / "nb.toml").write_text(
+        """
+[numbers]
+"to" = 2
+"tre" = 3
+
+[units]
+year = ["år"]
+
+[[retention.context]]
+key = "retention"
+pattern = 'lagres|slettes'
+example = "Opplysningene lagres i to år."
+""",
+        encoding="utf-8",
+    )
+    book = load_phrasebook(tmp_path)
+    assert book.languages == ("nb",)
+    assert [d.label for d in book.durations("Opplysningene lagres i to år.")] == ["2 years"]
+    assert book.matcher("retention.context").search("Opplysningene slettes etter tre år.")
