@@ -6,6 +6,7 @@ It only persists. Blobs, snapshot rows and check rows are ``Database.record_fetc
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Self
 
@@ -37,6 +38,9 @@ class SnapshotPipeline:
         self.database: Database | None = None
         self.failed = False
         self._stopping: asyncio.Future[None] | None = None
+        # Off the reactor thread, so compressing and writing never stall the downloads.
+        self._blob_writers = ThreadPoolExecutor(4, thread_name_prefix="policywatch-blobs")
+        self._row_writer = ThreadPoolExecutor(1, thread_name_prefix="policywatch-rows")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -53,6 +57,8 @@ class SnapshotPipeline:
             self._fail(error)
 
     def close_spider(self) -> None:
+        self._blob_writers.shutdown()
+        self._row_writer.shutdown()
         if self.database is not None:
             self.database.engine.dispose()
 
@@ -72,9 +78,13 @@ class SnapshotPipeline:
             elapsed_ms=page["elapsed_ms"],
             detail=page["detail"],
         )
+        loop = asyncio.get_running_loop()
         try:
-            # Compressing and writing off the reactor thread keeps downloads flowing.
-            await asyncio.to_thread(self.database.record_fetch, record)
+            if record.body:
+                # Blob files can be written in parallel; record_fetch then finds the blob there.
+                await loop.run_in_executor(self._blob_writers, self.database.blobs.put, record.body)
+            # One writer thread: parallel SQLite writers only wait on each other's locks.
+            await loop.run_in_executor(self._row_writer, self.database.record_fetch, record)
         except StorageError as error:
             self._fail(error)
             raise DropItem(f"not recorded: {error}", log_level="DEBUG") from error

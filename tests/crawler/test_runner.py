@@ -49,6 +49,10 @@ EXPECTED = {
     "/private/policy": "robots_denied",
 }
 
+# The zoo doubles as an HTTP proxy: a public address literal (no DNS needed, so it works
+# offline) passes the guard, and the zoo answers it with a redirect to 127.0.0.1.
+PUBLIC_REDIRECTING_TO_LOOPBACK = "http://93.184.216.34/to-loopback"
+
 
 def _name(path: str) -> str:
     return path.strip("/").replace("/", "-")
@@ -63,8 +67,11 @@ def zoo_pass(tmp_path_factory: pytest.TempPathFactory) -> tuple[Pass, dict[str, 
     shops["closed-port"] = "http://127.0.0.1:9/privacy"
     shops["unknown-host"] = "http://does-not-exist.invalid/privacy"
     shops["flaky"] = server.url("/flaky/zoo")
+    shops["public"] = PUBLIC_REDIRECTING_TO_LOOPBACK
     started = time.monotonic()
-    result = run_crawl(write_crawl_config(folder, shops), list(shops))
+    # Through the zoo as a proxy, so the public-looking URL reaches it (see the guard tests).
+    proxy = {"http_proxy": server.base, "no_proxy": ""}
+    result = run_crawl(write_crawl_config(folder, shops), list(shops), env=proxy)
     elapsed = time.monotonic() - started
     server.stop()
     assert result.returncode == 0, result.stderr
@@ -111,7 +118,7 @@ def test_a_503_with_retry_after_is_retried_and_then_succeeds(zoo_pass: Any) -> N
 
 def test_the_pass_report_counts_every_shop_once(zoo_pass: Any) -> None:
     result, _, _ = zoo_pass
-    assert result.report["fetched"] == len(EXPECTED) + 3
+    assert result.report["fetched"] == len(EXPECTED) + 4
     assert sum(result.report["by_outcome"].values()) == result.report["fetched"]
     failed = {name for name, _, _ in result.report["errors"]}
     assert _name("/hang") in failed and _name("/policy/shop") not in failed
@@ -124,54 +131,54 @@ def test_failures_leave_one_line_details(zoo_pass: Any) -> None:
         assert detail and "\n" not in detail and "Failure" not in detail, detail
 
 
-def test_a_second_pass_with_the_etag_is_not_modified(shop_server: ShopServer, crawl: Callable[..., Pass], checks: Any) -> None:
-    first, second = crawl({"etagged": shop_server.url("/etag")}), crawl({"etagged": shop_server.url("/etag")})
-    assert first.report["by_outcome"] == {"ok": 1} and second.report["by_outcome"] == {"not_modified": 1}
-    assert [(c["outcome"], c["status"], c["snapshot_id"] is None) for c in checks()["etagged"]] == [
+@pytest.fixture(scope="module")
+def three_passes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, Any]]]:
+    """Three passes over an ETag page and a page that changes before the third pass."""
+    folder = tmp_path_factory.mktemp("passes")
+    with ShopServer() as server:
+        server.set_page("/policy/changing", shop_page("<p>We keep orders for five years.</p>"))
+        shops = {"etagged": server.url("/etag"), "changing": server.url("/policy/changing")}
+        config = write_crawl_config(folder, shops)
+        for number in (1, 2, 3):
+            if number == 3:
+                server.set_page("/policy/changing", shop_page("<p>We keep orders for ten years.</p>"))
+            result = run_crawl(config, list(shops))
+            assert result.returncode == 0, result.stderr
+    return _read_checks(folder / "policywatch.db")
+
+
+def test_a_second_pass_with_the_etag_is_not_modified(three_passes: dict[str, list[dict[str, Any]]]) -> None:
+    assert [(c["outcome"], c["status"], c["snapshot_id"] is None) for c in three_passes["etagged"]] == [
         ("ok", 200, False),
+        ("not_modified", 304, True),
         ("not_modified", 304, True),
     ]
 
 
 def test_a_changed_page_gets_a_new_snapshot_and_an_unchanged_one_reuses_it(
-    shop_server: ShopServer, crawl: Callable[..., Pass], checks: Any
+    three_passes: dict[str, list[dict[str, Any]]],
 ) -> None:
-    shop_server.set_page("/policy/changing", shop_page("<p>We keep orders for five years.</p>"))
-    shops = {"changing": shop_server.url("/policy/changing")}
-    crawl(shops)
-    crawl(shops)
-    shop_server.set_page("/policy/changing", shop_page("<p>We keep orders for ten years.</p>"))
-    crawl(shops)
-    snapshots = [c["snapshot_id"] for c in checks()["changing"]]
+    snapshots = [c["snapshot_id"] for c in three_passes["changing"]]
     assert snapshots[0] == snapshots[1] != snapshots[2]
 
 
-def test_loopback_is_refused_when_private_networks_are_not_allowed(
+def test_loopback_and_a_redirect_hop_to_it_are_refused_when_private_networks_are_not_allowed(
     shop_server: ShopServer, crawl: Callable[..., Pass], checks: Any
 ) -> None:
-    result = crawl({"loopback": shop_server.url("/policy/shop")}, allow_private_networks=False)
-    (check,) = checks()["loopback"]
-    assert (check["outcome"], check["snapshot_id"]) == ("blocked_private", None)
-    assert result.report["errors"][0][1] == "blocked_private"
+    shops = {"loopback": shop_server.url("/policy/shop"), "public": PUBLIC_REDIRECTING_TO_LOOPBACK}
+    result = crawl(shops, env={"http_proxy": shop_server.base, "no_proxy": ""}, allow_private_networks=False)
+    recorded = checks()
+    assert [(c["outcome"], c["snapshot_id"]) for c in recorded["loopback"]] == [("blocked_private", None)]
+    assert [c["outcome"] for c in recorded["public"]] == ["blocked_private"]
+    assert "127.0.0.1" in recorded["public"][0]["detail"]
+    assert result.report["by_outcome"] == {"blocked_private": 2}
 
 
-def test_a_redirect_hop_to_loopback_is_refused(shop_server: ShopServer, crawl: Callable[..., Pass], checks: Any) -> None:
-    # The zoo doubles as an HTTP proxy: a public address literal (no DNS needed, so it works
-    # offline) passes the guard, and the zoo answers it with a redirect to 127.0.0.1.
-    proxy = {"http_proxy": shop_server.base, "no_proxy": ""}
-    crawl({"public": "http://93.184.216.34/to-loopback"}, env=proxy, allow_private_networks=False, obey_robots=False)
-    (check,) = checks()["public"]
-    assert check["outcome"] == "blocked_private" and "127.0.0.1" in check["detail"]
-
-
-def test_the_same_redirect_is_followed_when_private_networks_are_allowed(
-    shop_server: ShopServer, crawl: Callable[..., Pass], checks: Any
-) -> None:
-    # The counterpart of the test above: without the guard the hop is followed, so it is the
-    # guard, not the proxy set-up, that refuses it there.
-    proxy = {"http_proxy": shop_server.base, "no_proxy": ""}
-    crawl({"public": "http://93.184.216.34/to-loopback"}, env=proxy, allow_private_networks=True, obey_robots=False)
-    assert [c["outcome"] for c in checks()["public"]] == ["ok"]
+def test_the_same_redirect_is_followed_when_private_networks_are_allowed(zoo_pass: Any) -> None:
+    # The counterpart of the test above: in the zoo pass (guard off, same proxy) the hop is
+    # followed, so it is the guard, not the proxy set-up, that refuses it there.
+    _, checks, _ = zoo_pass
+    assert [c["outcome"] for c in checks["public"]] == ["ok"]
 
 
 def test_a_storage_failure_stops_the_pass_with_one_storage_error(shop_server: ShopServer, tmp_path: Path) -> None:

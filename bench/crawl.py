@@ -1,0 +1,242 @@
+"""Benchmark of the fetch + snapshot (+ process) steps against a simulated world of shops.
+
+Each of N shops lives on its own loopback address (127.x.y.z, all routed to ``lo`` on Linux)
+so per-host politeness applies. Measures, in one run: pages/s of a bare Scrapy spider that
+only downloads, pages/s of ``run_pass`` (+ ``monitor.process.process_pending`` when present),
+database bytes added per unchanged check (second pass, same pages), and peak RSS.
+
+    python bench/crawl.py --shops 2000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PORT = 8642
+WORDS = (
+    "personal data order delivery payment provider retention period consent cookies analytics "
+    "newsletter customer service right access erasure processor transfer storage purpose legal "
+    "basis contract account address email phone invoice carrier complaint authority"
+).split()
+
+
+def address(index: int) -> str:
+    """The loopback address of shop ``index``: 127.1.0.1, 127.1.0.2, ... (never 127.0.0.1)."""
+    return f"127.{1 + index // (254 * 256)}.{index // 254 % 256}.{1 + index % 254}"
+
+
+def page(index: int) -> bytes:
+    """A 20–100 KB shop page: header, navigation, cart, newsletter and footer around a policy."""
+    rng = random.Random(index)
+    target = rng.randint(20_000, 100_000)
+    sections = []
+    size = 0
+    while size < target:
+        words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(30, 90)))
+        block = f"<h2>Section {len(sections) + 1}</h2><p>{words.capitalize()}.</p>\n"
+        sections.append(block)
+        size += len(block)
+    nav = "".join(f'<li><a href="/collections/c{i}">Category {i}</a></li>' for i in range(25))
+    html = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Privacy policy | Shop {index}</title></head><body>
+<div class="announcement-bar">Free shipping over 500 kr</div>
+<header><a class="logo" href="/">Shop {index}</a><nav><ul>{nav}</ul></nav>
+<a class="cart" href="/cart">Cart (0)</a></header>
+<main><h1>Privacy policy</h1>{''.join(sections)}</main>
+<section class="newsletter"><form><input type="email" name="email"><button>Subscribe</button></form></section>
+<footer><p>&copy; Shop {index} AB</p></footer></body></html>"""
+    return html.encode()
+
+
+class _Responder(asyncio.Protocol):
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.buffer = b""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while b"\r\n\r\n" in self.buffer:
+            head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+            path = head.split(b" ", 2)[1]
+            body = b"" if path.endswith(b"/robots.txt") else self.body
+            status = b"404 Not Found" if not body else b"200 OK"
+            self.transport.write(  # type: ignore[attr-defined]
+                b"HTTP/1.1 " + status + b"\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: "
+                + str(len(body)).encode() + b"\r\n\r\n" + body
+            )
+
+
+def _serve(indexes: list[int], ready: multiprocessing.synchronize.Event) -> None:
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        for index in indexes:
+            body = page(index)
+            await loop.create_server(lambda body=body: _Responder(body), address(index), PORT, reuse_address=True)
+        ready.set()
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+def start_world(shops: int, processes: int = 2) -> list[multiprocessing.Process]:
+    """Serve every shop's page from ``processes`` server processes."""
+    workers = []
+    for part in range(processes):
+        ready = multiprocessing.Event()
+        worker = multiprocessing.Process(target=_serve, args=(list(range(part, shops, processes)), ready), daemon=True)
+        worker.start()
+        if not ready.wait(120):
+            raise RuntimeError("the simulated shops did not start")
+        workers.append(worker)
+    return workers
+
+
+def write_config(folder: Path, shops: int) -> Path:
+    lines = [
+        "[database]", f'url = "sqlite:///{folder / "bench.db"}"', "",
+        "[crawl]", "concurrency = 64", "per_domain_concurrency = 2", 'timeout = "20s"', "retries = 1",
+        "allow_private_networks = true", "obey_robots = true",
+    ]
+    for index in range(shops):
+        lines += ["", "[[shops]]", f'name = "shop-{index}"', f'url = "http://{address(index)}:{PORT}/policies/privacy"']
+    path = folder / "bench.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+FULL = """
+import json, resource, sys, time
+from crawler.runner import run_pass
+from monitor.config import load_config
+from storage.db import open_database
+config = load_config(sys.argv[1])
+names = [shop.name for shop in config.shops]
+started = time.monotonic()
+report = run_pass(config, names)
+crawled = time.monotonic()
+processed = None
+try:
+    from monitor.process import process_pending
+except ImportError:
+    process_pending = None
+if process_pending is not None and sys.argv[2] == "process":
+    database = open_database(config.database_url, config.blobs_path)
+    process_pending(database, config)
+    database.engine.dispose()
+    processed = time.monotonic() - started
+print(json.dumps({"crawl_s": crawled - started, "total_s": processed, "by_outcome": report.by_outcome,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+BARE = """
+import json, resource, sys, time
+import scrapy
+from scrapy.crawler import AsyncCrawlerProcess
+from crawler.runner import scrapy_settings
+from monitor.config import load_config
+config = load_config(sys.argv[1])
+settings = scrapy_settings(config)
+for key in ("ITEM_PIPELINES", "DOWNLOADER_MIDDLEWARES"):
+    settings.set(key, {}, priority="cmdline")
+pages = []
+class Bare(scrapy.Spider):
+    name = "bare"
+    async def start(self):
+        for shop in config.shops:
+            yield scrapy.Request(shop.url, dont_filter=True)
+    def parse(self, response):
+        pages.append(len(response.body))
+started = time.monotonic()
+process = AsyncCrawlerProcess(settings)
+process.crawl(Bare)
+process.start()
+print(json.dumps({"crawl_s": time.monotonic() - started, "pages": len(pages),
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def _run(script: str, config: Path, *extra: str) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(config), *extra], cwd=REPO, capture_output=True, text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    if result.returncode != 0:
+        raise SystemExit(result.stderr[-3000:])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _database_bytes(path: Path) -> int:
+    import sqlite3
+
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
+    return path.stat().st_size + sum(p.stat().st_size for p in path.parent.glob(path.name + "-wal"))
+
+
+def _blob_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shops", type=int, default=2000)
+    parser.add_argument("--servers", type=int, default=2, help="server processes for the simulated shops")
+    parser.add_argument(
+        "--no-process", action="store_true", help="measure fetch + snapshot only (skip monitor.process)"
+    )
+    args = parser.parse_args()
+
+    workers = start_world(args.shops, args.servers)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            config = write_config(folder, args.shops)
+            bare = _run(BARE, config)
+            step = "skip" if args.no_process else "process"
+            first = _run(FULL, config, step)
+            database = folder / "bench.db"
+            blobs = folder / "bench.db-blobs"
+            after_first, blobs_first = _database_bytes(database), _blob_bytes(blobs)
+            second = _run(FULL, config, step)
+            after_second, blobs_second = _database_bytes(database), _blob_bytes(blobs)
+    finally:
+        for worker in workers:
+            worker.kill()
+
+    n = args.shops
+    bare_rate = bare["pages"] / bare["crawl_s"]
+    crawl_rate = n / first["crawl_s"]
+    figures = {
+        "shops": n,
+        "bare_pages_per_s": round(bare_rate, 1),
+        "fetch_snapshot_pages_per_s": round(crawl_rate, 1),
+        "fetch_snapshot_vs_bare": round(crawl_rate / bare_rate, 2),
+        "end_to_end_pages_per_s": round(n / first["total_s"], 1) if first["total_s"] else None,
+        "end_to_end_vs_bare": round(n / first["total_s"] / bare_rate, 2) if first["total_s"] else None,
+        "first_pass_outcomes": first["by_outcome"],
+        "second_pass_outcomes": second["by_outcome"],
+        "db_bytes_per_unchanged_check": round((after_second - after_first) / n, 1),
+        "blob_bytes_added_by_second_pass": blobs_second - blobs_first,
+        "peak_rss_mb_crawl": round(max(first["rss_mb"], second["rss_mb"]), 1),
+        "peak_rss_mb_bare": round(bare["rss_mb"], 1),
+    }
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
