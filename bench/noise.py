@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tempfile
 from collections import Counter
@@ -45,6 +46,7 @@ CHALLENGE_PAGE = (b"<html><head><title>Just a moment...</title></head><body><mai
                   b"<p>Checking your browser before accessing the site. This process is automatic.</p>"
                   b"<p>Ray ID: 7f00c0ffee</p></main></body></html>")
 HTML = "text/html; charset=utf-8"
+_LINK_HOST = re.compile(rb"\]\(https?://(?:www\.)?([a-z0-9.-]+)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,17 @@ def _pairs(corpus: Path, limit: int | None) -> list[tuple[str, str, bytes, bytes
     return pairs[:limit] if limit else pairs
 
 
+def _site(old: bytes, pair: str) -> str:
+    """The policy's URL on the service's own host (its most linked host), as a shop would set it.
+
+    The normalizer keeps link targets that point to another company, so a made-up host would
+    make every link of the service look foreign.
+    """
+    hosts = Counter(match.decode("ascii", "replace").lower() for match in _LINK_HOST.findall(old))
+    host = hosts.most_common(1)[0][0] if hosts else f"{pair}.example"
+    return f"https://{host}/privacy"
+
+
 def _sequences(pairs: list[tuple[str, str, bytes, bytes]]) -> dict[str, tuple[str, str, list[tuple[bytes, str]]]]:
     """Shop name -> (pair id, sequence name, bodies with their content types)."""
     by_language: dict[str, bytes] = {}
@@ -97,9 +110,9 @@ def _sequences(pairs: list[tuple[str, str, bytes, bytes]]) -> dict[str, tuple[st
 
 
 def _config(folder: Path, sequences: dict[str, tuple[str, str, list[tuple[bytes, str]]]],
-            languages: dict[str, str]) -> Config:
+            languages: dict[str, str], sites: dict[str, str]) -> Config:
     shops = "".join(
-        f'[[shops]]\nname = "{name}"\nurl = "https://{pair}.example/privacy"\n'
+        f'[[shops]]\nname = "{name}"\nurl = "{sites[pair]}"\n'
         + (f'language = "{languages[pair]}"\n' if len(languages.get(pair, "")) == 2 else "")
         for name, (pair, _, _) in sequences.items()
     )
@@ -108,24 +121,26 @@ def _config(folder: Path, sequences: dict[str, tuple[str, str, list[tuple[bytes,
     return parse_config(text, folder / "policywatch.toml")
 
 
-def _same_text(old: bytes, new: bytes) -> bool:
-    return text_hash(normalize(old, content_type=MARKDOWN).text) == text_hash(normalize(new, content_type=MARKDOWN).text)
+def _same_text(old: bytes, new: bytes, url: str) -> bool:
+    before, after = normalize(old, content_type=MARKDOWN, url=url), normalize(new, content_type=MARKDOWN, url=url)
+    return text_hash(before.text) == text_hash(after.text)
 
 
 def run(corpus: Path, limit: int | None = None) -> list[SequenceResult]:
     pairs = _pairs(corpus, limit)
     labels = _labels(corpus)
     languages = {pair: language for pair, language, _, _ in pairs}
-    same = {pair: _same_text(old, new) for pair, _, old, new in pairs}
+    sites = {pair: _site(old, pair) for pair, _, old, _ in pairs}
+    same = {pair: _same_text(old, new, sites[pair]) for pair, _, old, new in pairs}
     sequences = _sequences(pairs)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        config = _config(folder, sequences, languages)
+        config = _config(folder, sequences, languages, sites)
         database = open_database(config.database_url, config.blobs_path)
         database.sync_shops((shop.name, shop.url, shop.language) for shop in config.shops)
         for name, (pair, _, bodies) in sequences.items():
             for day, (body, content_type) in enumerate(bodies):
-                url = f"https://{pair}.example/privacy"
+                url = sites[pair]
                 database.record_fetch(FetchRecord(name, url, Outcome.OK, T0 + timedelta(days=day), status=200,
                                                   final_url=url, headers={"Content-Type": content_type}, body=body))
         process_pending(database, config)
