@@ -275,3 +275,53 @@ def test_the_summary_reads_as_one_line() -> None:
 def test_classify_without_a_diff_gives_the_same_answer() -> None:
     new = SV.replace("sparas i 7 år", "sparas i 10 år")
     assert classify(SV, new).categories == run(SV, new).categories
+
+
+LEGAL = """# Integritetspolicy
+
+## Marknadsföring
+
+Vi skickar erbjudanden via e-post. Rättslig grund: Intresseavvägning.
+
+## Beställningar
+
+Vi behandlar namn och adress för att leverera varor. Rättslig grund: Fullgörande av avtal.
+"""
+
+
+def test_a_legal_basis_replaced_by_another_is_a_legal_basis_change() -> None:
+    result = run(LEGAL, LEGAL.replace("Rättslig grund: Intresseavvägning.", "Rättslig grund: Samtycke."))
+    assert result.categories == ("legal_basis",)
+
+
+def test_a_new_processing_with_its_own_basis_is_no_legal_basis_change() -> None:
+    new = LEGAL + "\n## Recensioner\n\nVi ber dig om ett omdöme efter köpet. Rättslig grund: Samtycke.\n"
+    assert "legal_basis" not in run(LEGAL, new).categories
+
+
+def test_sharing_that_now_needs_consent_is_a_sharing_change() -> None:
+    old = UK + "\nМи можемо передавати ваші дані партнерам для маркетингу без вашої згоди.\n"
+    new = UK + "\nМи можемо передавати ваші дані партнерам для маркетингу тільки з вашої згоди.\n"
+    assert run(old, new).categories == ("sharing",)
+
+
+def test_a_new_controller_address_and_dpo_mailbox_are_controller_changes() -> None:
+    moved = run(EN, EN.replace("12 Quay Street", "3 Anglesea Street"))
+    assert moved.categories == ("controller",)
+    dpo = EN.replace("is the controller.", "is the controller. Our data protection officer is reachable at dpo@harbourcycles.ie.")
+    assert run(EN, dpo).categories == ("controller",)
+
+
+def test_a_processor_address_is_not_the_controllers() -> None:
+    new = EN.replace("- Stripe processes card payments.", "- Stripe (Stripe Payments Europe Ltd, 1 Grand Canal Street, Dublin) processes card payments.")
+    assert "controller" not in run(EN, new).categories
+
+
+def test_the_categories_are_the_same_in_both_directions() -> None:
+    pairs = [
+        (SV, SV.replace("sparas i 7 år", "sparas i 10 år").replace("Paket skickas med PostNord.", "Paket skickas med Budbee.")),
+        (LEGAL, LEGAL.replace("Rättslig grund: Intresseavvägning.", "Rättslig grund: Samtycke.")),
+        (EN, EN.replace("under 16 years", "under 13 years")),
+    ]
+    for old, new in pairs:
+        assert set(run(old, new).categories) == set(run(new, old).categories)
