@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Indel
+from rapidfuzz.distance import Indel, Opcodes
 
 from monitor.diff_words import WordOp, fold_all, word_ops
 from monitor.segment import Sentence, segment
 
-__all__ = ["Change", "Diff", "WordOp", "apply_changes", "diff_sentences", "diff_texts"]
+__all__ = ["Change", "Diff", "WordOp", "apply_changes", "diff_sentences", "diff_texts", "key_opcodes"]
 
 ChangeOp = Literal["insert", "delete", "modify", "move"]
 
@@ -148,14 +148,28 @@ def diff_sentences(old: Sequence[Sentence], new: Sequence[Sentence]) -> Diff:
 _Alignment = tuple[list[tuple[int, int]], list[_Hunk], dict[int, int]]
 
 
-def _align(old_keys: list[str], new_keys: list[str]) -> _Alignment:
+def key_opcodes(old_keys: list[str], new_keys: list[str]) -> Opcodes:
+    """The longest-common-subsequence opcodes of two lists of sentence keys.
+
+    rapidfuzz compares list items by their hash, in C. A hash collision (odds about one in
+    2**64 per pair of keys) would hide an edit, so the equal blocks are checked and, if one is
+    wrong, the keys are aligned again as exact integer ids.
+    """
+    codes = Indel.opcodes(old_keys, new_keys)
+    if all(
+        old_keys[c.src_start : c.src_end] == new_keys[c.dest_start : c.dest_end] for c in codes if c.tag == "equal"
+    ):
+        return codes
     ids: dict[str, int] = {}
-    old_codes = [ids.setdefault(k, len(ids)) for k in old_keys]
-    new_codes = [ids.setdefault(k, len(ids)) for k in new_keys]
+    old_ids = [ids.setdefault(k, len(ids)) for k in old_keys]
+    return Indel.opcodes(old_ids, [ids.setdefault(k, len(ids)) for k in new_keys])
+
+
+def _align(old_keys: list[str], new_keys: list[str]) -> _Alignment:
     equal: list[tuple[int, int]] = []
     hunks: list[_Hunk] = []
     after_equal = True
-    for code in Indel.opcodes(old_codes, new_codes):
+    for code in key_opcodes(old_keys, new_keys):
         if code.tag == "equal":
             equal.extend(zip(range(code.src_start, code.src_end), range(code.dest_start, code.dest_end)))
             after_equal = True

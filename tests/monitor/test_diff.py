@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitor.diff import Diff, WordOp, apply_changes, diff_texts
+from monitor.diff import Diff, WordOp, apply_changes, diff_texts, key_opcodes
 from monitor.diff_words import fold, fold_all
 from monitor.segment import segment
 
@@ -133,6 +133,14 @@ def test_fold_all_folds_each_distinct_text_once_and_keeps_the_order() -> None:
     known: dict[str, str] = {}
     assert fold_all(["B b.", "A a.", "B b."], known) == ["b b", "a a", "b b"]
     assert known == {"B b.": "b b", "A a.": "a a"}
+
+
+def test_key_opcodes_match_the_longest_run_of_equal_keys() -> None:
+    old = ["a", "we keep data", "b", "you may object", "c"]
+    new = ["we keep data", "x", "you may object", "c", "a"]
+    equal = [(c.src_start, c.src_end, c.dest_start) for c in key_opcodes(old, new) if c.tag == "equal"]
+    assert sum(end - start for start, end, _ in equal) == 3
+    assert all(old[start:end] == new[at : at + end - start] for start, end, at in equal)
 
 
 def golden_cases() -> list[str]:
