@@ -54,6 +54,12 @@ EXPECTED = {
 PUBLIC_REDIRECTING_TO_LOOPBACK = "http://93.184.216.34/to-loopback"
 
 
+
+def _through_zoo(server: ShopServer) -> dict[str, str]:
+    """Environment that sends only the public address literal through the zoo as a proxy."""
+    return {"http_proxy": server.base, "no_proxy": "127.0.0.1,localhost,.invalid"}
+
+
 def _name(path: str) -> str:
     return path.strip("/").replace("/", "-")
 
@@ -70,8 +76,7 @@ def zoo_pass(tmp_path_factory: pytest.TempPathFactory) -> tuple[Pass, dict[str, 
     shops["public"] = PUBLIC_REDIRECTING_TO_LOOPBACK
     started = time.monotonic()
     # Through the zoo as a proxy, so the public-looking URL reaches it (see the guard tests).
-    proxy = {"http_proxy": server.base, "no_proxy": ""}
-    result = run_crawl(write_crawl_config(folder, shops), list(shops), env=proxy)
+    result = run_crawl(write_crawl_config(folder, shops), list(shops), env=_through_zoo(server))
     elapsed = time.monotonic() - started
     server.stop()
     assert result.returncode == 0, result.stderr
@@ -166,7 +171,7 @@ def test_loopback_and_a_redirect_hop_to_it_are_refused_when_private_networks_are
     shop_server: ShopServer, crawl: Callable[..., Pass], checks: Any
 ) -> None:
     shops = {"loopback": shop_server.url("/policy/shop"), "public": PUBLIC_REDIRECTING_TO_LOOPBACK}
-    result = crawl(shops, env={"http_proxy": shop_server.base, "no_proxy": ""}, allow_private_networks=False)
+    result = crawl(shops, env=_through_zoo(shop_server), allow_private_networks=False)
     recorded = checks()
     assert [(c["outcome"], c["snapshot_id"]) for c in recorded["loopback"]] == [("blocked_private", None)]
     assert [c["outcome"] for c in recorded["public"]] == ["blocked_private"]
