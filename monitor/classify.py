@@ -42,6 +42,7 @@ SEVERITY = {
 # one purpose changes the counts, while both words may still appear elsewhere in the policy.
 _COUNTED = frozenset({"legal_basis"})
 _NON_WORD = re.compile(r"[\W_]+")
+_OBFUSCATED_EMAIL = "email protected"
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,11 @@ def _classify(old: Sequence[Sentence], new: Sequence[Sentence], gone: list[int],
     extractor = _extractor()
     old_facts = extractor.extract(old, gone)
     new_facts = extractor.extract(new, came)
+    if any(_OBFUSCATED_EMAIL in sentences[i].text.casefold() for sentences, changed in ((old, gone), (new, came)) for i in changed):
+        # A CDN hides addresses as "[email protected]" in some captures and not in others:
+        # then the addresses of the two versions cannot be compared.
+        old_facts = [f for f in old_facts if f.key[0] != "email"]
+        new_facts = [f for f in new_facts if f.key[0] != "email"]
     kept_old = _Kept(old, gone)
     kept_new = _Kept(new, came)
     findings: list[Finding] = []
