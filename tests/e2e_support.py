@@ -77,7 +77,7 @@ def environment() -> dict[str, str]:
 def policywatch(config: Path | None, *args: str, timeout: float = 60, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     """Run ``policywatch`` to completion and return what it printed and its exit code."""
     return subprocess.run(
-        command(config, *args), cwd=cwd, env=environment(), capture_output=True, text=True, timeout=timeout
+        command(config, *args), cwd=cwd, env=environment(), capture_output=True, text=True, timeout=timeout, check=False
     )
 
 
@@ -116,6 +116,7 @@ def make_deliveries_due(database_url: str) -> None:
     The CLI reads the real clock, so this stands in for waiting the minutes of backoff.
     """
     from sqlalchemy import create_engine, update
+    from sqlmodel import col
 
     from storage.models import Delivery
 
@@ -123,7 +124,7 @@ def make_deliveries_due(database_url: str) -> None:
     try:
         with engine.begin() as connection:
             connection.execute(
-                update(Delivery).where(Delivery.state == "pending").values(next_attempt_at=datetime(2000, 1, 1, tzinfo=UTC))
+                update(Delivery).where(col(Delivery.state) == "pending").values(next_attempt_at=datetime(2000, 1, 1, tzinfo=UTC))
             )
     finally:
         engine.dispose()

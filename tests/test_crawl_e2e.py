@@ -25,7 +25,13 @@ from tests.e2e_support import (
     versions,
     write_config,
 )
-from tests.shopserver import CHALLENGE_PAGE, MAINTENANCE_PAGE, ShopServer, gzip_bomb, shop_page
+from tests.shopserver import (
+    CHALLENGE_PAGE,
+    MAINTENANCE_PAGE,
+    ShopServer,
+    gzip_bomb,
+    shop_page,
+)
 
 # zoo path → the outcome ``shops --json`` must show for it after one pass
 FAILURES = {
@@ -110,7 +116,7 @@ def test_every_failure_of_a_shop_server_is_recorded_and_never_becomes_a_version(
 def test_a_policy_page_that_turns_into_an_empty_challenge_or_maintenance_page_keeps_its_version(
     tmp_path: Path, server: ShopServer
 ) -> None:
-    replacements = {"emptied": b"", "challenged": CHALLENGE_PAGE, "maintained": MAINTENANCE_PAGE}
+    replacements: dict[str, str | bytes] = {"emptied": b"", "challenged": CHALLENGE_PAGE, "maintained": MAINTENANCE_PAGE}
     for name in replacements:
         server.set_page(f"/{name}/policy", shop_page(POLICY))
     config = write_config(
