@@ -19,16 +19,44 @@ import random
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 PORT = 8642
-WORDS = (
-    "personal data order delivery payment provider retention period consent cookies analytics "
-    "newsletter customer service right access erasure processor transfer storage purpose legal "
-    "basis contract account address email phone invoice carrier complaint authority"
-).split()
+WORDS = [
+    "personal",
+    "data",
+    "order",
+    "delivery",
+    "payment",
+    "provider",
+    "retention",
+    "period",
+    "consent",
+    "cookies",
+    "analytics",
+    "newsletter",
+    "customer",
+    "service",
+    "right",
+    "access",
+    "erasure",
+    "processor",
+    "transfer",
+    "storage",
+    "purpose",
+    "legal",
+    "basis",
+    "contract",
+    "account",
+    "address",
+    "email",
+    "phone",
+    "invoice",
+    "carrier",
+    "complaint",
+    "authority",
+]
 
 
 def address(index: int) -> str:
@@ -47,13 +75,15 @@ def page(index: int) -> bytes:
         block = f"<h2>Section {len(sections) + 1}</h2><p>{words.capitalize()}.</p>\n"
         sections.append(block)
         size += len(block)
-    nav = "".join(f'<li><a href="/collections/c{i}">Category {i}</a></li>' for i in range(25))
+    nav = "".join(
+        f'<li><a href="/collections/c{i}">Category {i}</a></li>' for i in range(25)
+    )
     html = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>Privacy policy | Shop {index}</title></head><body>
 <div class="announcement-bar">Free shipping over 500 kr</div>
 <header><a class="logo" href="/">Shop {index}</a><nav><ul>{nav}</ul></nav>
 <a class="cart" href="/cart">Cart (0)</a></header>
-<main><h1>Privacy policy</h1>{''.join(sections)}</main>
+<main><h1>Privacy policy</h1>{"".join(sections)}</main>
 <section class="newsletter"><form><input type="email" name="email"><button>Subscribe</button></form></section>
 <footer><p>&copy; Shop {index} AB</p></footer></body></html>"""
     return html.encode()
@@ -75,8 +105,12 @@ class _Responder(asyncio.Protocol):
             body = b"" if path.endswith(b"/robots.txt") else self.body
             status = b"404 Not Found" if not body else b"200 OK"
             self.transport.write(  # type: ignore[attr-defined]
-                b"HTTP/1.1 " + status + b"\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: "
-                + str(len(body)).encode() + b"\r\n\r\n" + body
+                b"HTTP/1.1 "
+                + status
+                + b"\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: "
+                + str(len(body)).encode()
+                + b"\r\n\r\n"
+                + body
             )
 
 
@@ -85,7 +119,12 @@ def _serve(indexes: list[int], ready: multiprocessing.synchronize.Event) -> None
         loop = asyncio.get_running_loop()
         for index in indexes:
             body = page(index)
-            await loop.create_server(lambda body=body: _Responder(body), address(index), PORT, reuse_address=True)
+            await loop.create_server(
+                lambda body=body: _Responder(body),
+                address(index),
+                PORT,
+                reuse_address=True,
+            )
         ready.set()
         await asyncio.Event().wait()
 
@@ -97,7 +136,11 @@ def start_world(shops: int, processes: int = 2) -> list[multiprocessing.Process]
     workers = []
     for part in range(processes):
         ready = multiprocessing.Event()
-        worker = multiprocessing.Process(target=_serve, args=(list(range(part, shops, processes)), ready), daemon=True)
+        worker = multiprocessing.Process(
+            target=_serve,
+            args=(list(range(part, shops, processes)), ready),
+            daemon=True,
+        )
         worker.start()
         if not ready.wait(120):
             raise RuntimeError("the simulated shops did not start")
@@ -107,12 +150,24 @@ def start_world(shops: int, processes: int = 2) -> list[multiprocessing.Process]
 
 def write_config(folder: Path, shops: int) -> Path:
     lines = [
-        "[database]", f'url = "sqlite:///{folder / "bench.db"}"', "",
-        "[crawl]", "concurrency = 64", "per_domain_concurrency = 2", 'timeout = "20s"', "retries = 1",
-        "allow_private_networks = true", "obey_robots = true",
+        "[database]",
+        f'url = "sqlite:///{folder / "bench.db"}"',
+        "",
+        "[crawl]",
+        "concurrency = 64",
+        "per_domain_concurrency = 2",
+        'timeout = "20s"',
+        "retries = 1",
+        "allow_private_networks = true",
+        "obey_robots = true",
     ]
     for index in range(shops):
-        lines += ["", "[[shops]]", f'name = "shop-{index}"', f'url = "http://{address(index)}:{PORT}/policies/privacy"']
+        lines += [
+            "",
+            "[[shops]]",
+            f'name = "shop-{index}"',
+            f'url = "http://{address(index)}:{PORT}/policies/privacy"',
+        ]
     path = folder / "bench.toml"
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -171,7 +226,11 @@ print(json.dumps({"crawl_s": time.monotonic() - started, "pages": len(pages),
 
 def _run(script: str, config: Path, *extra: str) -> dict:
     result = subprocess.run(
-        [sys.executable, "-c", script, str(config), *extra], cwd=REPO, capture_output=True, text=True,
+        [sys.executable, "-c", script, str(config), *extra],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     if result.returncode != 0:
@@ -185,7 +244,9 @@ def _database_bytes(path: Path) -> int:
     connection = sqlite3.connect(path)
     connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     connection.close()
-    return path.stat().st_size + sum(p.stat().st_size for p in path.parent.glob(path.name + "-wal"))
+    return path.stat().st_size + sum(
+        p.stat().st_size for p in path.parent.glob(path.name + "-wal")
+    )
 
 
 def _blob_bytes(folder: Path) -> int:
@@ -195,9 +256,16 @@ def _blob_bytes(folder: Path) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shops", type=int, default=2000)
-    parser.add_argument("--servers", type=int, default=2, help="server processes for the simulated shops")
     parser.add_argument(
-        "--no-process", action="store_true", help="measure fetch + snapshot only (skip monitor.process)"
+        "--servers",
+        type=int,
+        default=2,
+        help="server processes for the simulated shops",
+    )
+    parser.add_argument(
+        "--no-process",
+        action="store_true",
+        help="measure fetch + snapshot only (skip monitor.process)",
     )
     args = parser.parse_args()
 
@@ -226,8 +294,12 @@ def main() -> None:
         "bare_pages_per_s": round(bare_rate, 1),
         "fetch_snapshot_pages_per_s": round(crawl_rate, 1),
         "fetch_snapshot_vs_bare": round(crawl_rate / bare_rate, 2),
-        "end_to_end_pages_per_s": round(n / first["total_s"], 1) if first["total_s"] else None,
-        "end_to_end_vs_bare": round(n / first["total_s"] / bare_rate, 2) if first["total_s"] else None,
+        "end_to_end_pages_per_s": round(n / first["total_s"], 1)
+        if first["total_s"]
+        else None,
+        "end_to_end_vs_bare": round(n / first["total_s"] / bare_rate, 2)
+        if first["total_s"]
+        else None,
         "first_pass_outcomes": first["by_outcome"],
         "second_pass_outcomes": second["by_outcome"],
         "db_bytes_per_unchanged_check": round((after_second - after_first) / n, 1),

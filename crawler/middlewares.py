@@ -18,10 +18,10 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, NotConfigured
 from scrapy.http import Response
-from scrapy.settings import BaseSettings
-from scrapy.utils.httpobj import urlparse_cached
 from scrapy.robotstxt import RobotParser
+from scrapy.settings import BaseSettings
 from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 from twisted.internet.defer import Deferred
 
@@ -54,7 +54,9 @@ class PageSizeMiddleware:
     def process_exception(self, request: Request, exception: Exception) -> None:
         if isinstance(exception, DownloadCancelledError):
             limit = request.meta.get("download_maxsize", self.maxsize)
-            raise PageTooLarge(f"body larger than the {limit}-byte cap (max_page_bytes)") from exception
+            raise PageTooLarge(
+                f"body larger than the {limit}-byte cap (max_page_bytes)"
+            ) from exception
 
 
 def is_public_address(address: IPAddress) -> bool:
@@ -97,7 +99,9 @@ class PrivateAddressMiddleware:
         if host not in self._verdicts:
             self._verdicts[host] = await _blocked_address(host)
         if (blocked := self._verdicts[host]) is not None:
-            raise BlockedPrivateAddress(f"{host} resolves to the non-public address {blocked}")
+            raise BlockedPrivateAddress(
+                f"{host} resolves to the non-public address {blocked}"
+            )
 
 
 async def _blocked_address(host: str) -> str | None:
@@ -107,15 +111,19 @@ async def _blocked_address(host: str) -> str | None:
     except ValueError:
         try:
             # getaddrinfo runs in the loop's thread pool: the reactor keeps serving downloads.
-            infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                host, None, type=socket.SOCK_STREAM
+            )
         except (socket.gaierror, UnicodeError):
             return None
-        addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+        addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     # All addresses must be public: one private answer is enough to refuse the host.
     return next((str(a) for a in addresses if not is_public_address(a)), None)
 
 
-def retry_delay(retry_after: str | None, attempt: int, *, base: float, cap: float, now: datetime) -> float:
+def retry_delay(
+    retry_after: str | None, attempt: int, *, base: float, cap: float, now: datetime
+) -> float:
     """Seconds to wait before retry number ``attempt`` (1-based).
 
     A ``Retry-After`` header (seconds or an HTTP date) wins; otherwise exponential backoff
@@ -152,8 +160,13 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.backoff = settings.getfloat("POLICYWATCH_RETRY_BACKOFF", 1.0)
         self.max_wait = settings.getfloat("POLICYWATCH_RETRY_MAX_WAIT", 60.0)
 
-    async def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
-        if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
+    async def process_response(  # type: ignore[override]
+        self, request: Request, response: Response
+    ) -> Request | Response:
+        if (
+            request.meta.get("dont_retry", False)
+            or response.status not in self.retry_http_codes
+        ):
             return response
         retry = self._retry(request, response_status_message(response.status))
         if retry is None:

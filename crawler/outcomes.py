@@ -96,9 +96,9 @@ def _causes(error: BaseException) -> list[BaseException]:
             if chained is not None:
                 pending.append(chained)
     # Specific causes first: a DownloadFailedError wrapping a data loss is a truncation.
-    return [c for c in seen if not isinstance(c, (DownloadFailedError, ResponseFailed))] + [
-        c for c in seen if isinstance(c, (DownloadFailedError, ResponseFailed))
-    ]
+    return [
+        c for c in seen if not isinstance(c, (DownloadFailedError, ResponseFailed))
+    ] + [c for c in seen if isinstance(c, (DownloadFailedError, ResponseFailed))]
 
 
 def _one_line(error: BaseException) -> str:

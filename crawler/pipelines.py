@@ -39,7 +39,9 @@ class SnapshotPipeline:
         self.failed = False
         self._stopping: asyncio.Future[None] | None = None
         # Off the reactor thread, so compressing and writing never stall the downloads.
-        self._blob_writers = ThreadPoolExecutor(4, thread_name_prefix="policywatch-blobs")
+        self._blob_writers = ThreadPoolExecutor(
+            4, thread_name_prefix="policywatch-blobs"
+        )
         self._row_writer = ThreadPoolExecutor(1, thread_name_prefix="policywatch-rows")
 
     @classmethod
@@ -47,7 +49,10 @@ class SnapshotPipeline:
         url = crawler.settings.get("POLICYWATCH_DATABASE_URL")
         if not url:
             raise NotConfigured("POLICYWATCH_DATABASE_URL is not set")
-        blobs = crawler.settings.get("POLICYWATCH_BLOBS_PATH") or url.removeprefix("sqlite:///") + "-blobs"
+        blobs = (
+            crawler.settings.get("POLICYWATCH_BLOBS_PATH")
+            or url.removeprefix("sqlite:///") + "-blobs"
+        )
         return cls(crawler, url, blobs)
 
     def open_spider(self) -> None:
@@ -82,9 +87,13 @@ class SnapshotPipeline:
         try:
             if record.body:
                 # Blob files can be written in parallel; record_fetch then finds the blob there.
-                await loop.run_in_executor(self._blob_writers, self.database.blobs.put, record.body)
+                await loop.run_in_executor(
+                    self._blob_writers, self.database.blobs.put, record.body
+                )
             # One writer thread: parallel SQLite writers only wait on each other's locks.
-            await loop.run_in_executor(self._row_writer, self.database.record_fetch, record)
+            await loop.run_in_executor(
+                self._row_writer, self.database.record_fetch, record
+            )
         except StorageError as error:
             self._fail(error)
             raise DropItem(f"not recorded: {error}", log_level="DEBUG") from error
@@ -96,4 +105,5 @@ class SnapshotPipeline:
         self.failed = True
         self.crawler.signals.send_catch_log(storage_failed, error=error)
         # A graceful stop: requests in flight finish, their items are dropped unrecorded.
+        # The reference keeps the stopping task alive until it is done.
         self._stopping = asyncio.ensure_future(self.crawler.stop_async())

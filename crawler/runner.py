@@ -10,6 +10,7 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from scrapy import signals
@@ -20,7 +21,7 @@ from crawler import settings as crawler_settings
 from crawler.items import FetchedPage
 from crawler.pipelines import storage_failed
 from crawler.spiders.policy import PolicySpider
-from monitor.config import Config
+from monitor.config import Config, ShopConfig
 from monitor.errors import UsageError
 from storage.db import Database, open_database
 from storage.errors import StorageError
@@ -62,7 +63,9 @@ def scrapy_settings(config: Config, *, verbose: bool = False) -> Settings:
     return settings
 
 
-def run_pass(config: Config, shop_names: Sequence[str], *, verbose: bool = False) -> PassReport:
+def run_pass(
+    config: Config, shop_names: Sequence[str], *, verbose: bool = False
+) -> PassReport:
     """Fetch the named shops once and store a snapshot or a failure outcome for each.
 
     Raises ``UsageError`` for a shop not in the config and ``StorageError`` when the
@@ -94,11 +97,15 @@ def run_pass(config: Config, shop_names: Sequence[str], *, verbose: bool = False
     if not verbose:
         # A shop that cannot be reached also fails its robots.txt request, which Scrapy logs
         # as an error with a traceback; the shop's own outcome already records the failure.
-        logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
+        logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(
+            logging.CRITICAL
+        )
     crawler = process.create_crawler(PolicySpider)
     crawler.signals.connect(on_item, signal=signals.item_scraped)
     crawler.signals.connect(on_storage_failed, signal=storage_failed)
-    process.crawl(crawler, shops=[(shop.name, shop.url) for shop in shops], validators=validators)
+    process.crawl(
+        crawler, shops=[(shop.name, shop.url) for shop in shops], validators=validators
+    )
     process.start()
     if failures:
         raise failures[0]
@@ -114,14 +121,22 @@ def run_pass(config: Config, shop_names: Sequence[str], *, verbose: bool = False
     return PassReport(fetched=len(recorded), by_outcome=dict(counts), errors=errors)
 
 
-def _record_missing(database: Database, shops: Sequence[Any], recorded: dict[str, tuple[Outcome, str | None]]) -> None:
+def _record_missing(
+    database: Database,
+    shops: Sequence[ShopConfig],
+    recorded: dict[str, tuple[Outcome, str | None]],
+) -> None:
     """Give every shop its check, even one the crawl lost (stopped early, dropped request)."""
-    from datetime import UTC, datetime
-
     for shop in shops:
         if shop.name not in recorded:
             detail = "the crawl ended without a result for this shop"
             database.record_fetch(
-                FetchRecord(shop=shop.name, url=shop.url, outcome=Outcome.ERROR, at=datetime.now(UTC), detail=detail)
+                FetchRecord(
+                    shop=shop.name,
+                    url=shop.url,
+                    outcome=Outcome.ERROR,
+                    at=datetime.now(UTC),
+                    detail=detail,
+                )
             )
             recorded[shop.name] = (Outcome.ERROR, detail)

@@ -28,7 +28,9 @@ POLICY_TEXT = """
 """
 
 
-def shop_page(policy_html: str, *, title: str = "Privacy policy", chrome_seed: int | None = None) -> str:
+def shop_page(
+    policy_html: str, *, title: str = "Privacy policy", chrome_seed: int | None = None
+) -> str:
     """A realistic shop page: header, navigation, cart, newsletter and footer around the policy.
 
     With ``chrome_seed`` the volatile chrome (discount code, cart count, CSRF token) varies.
@@ -36,7 +38,7 @@ def shop_page(policy_html: str, *, title: str = "Privacy policy", chrome_seed: i
     rng = random.Random(chrome_seed or 0)
     code = "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(8))
     cart = rng.randint(0, 9) if chrome_seed is not None else 0
-    token = "%032x" % rng.getrandbits(128)
+    token = f"{rng.getrandbits(128):032x}"
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title} | Example Shop</title>
 <link rel="stylesheet" href="/assets/shop.css"></head>
@@ -76,10 +78,10 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         parts = urlsplit(self.path)
         path, query = parts.path, parse_qs(parts.query)
         self.server.hits[path] = self.server.hits.get(path, 0) + 1
@@ -92,21 +94,31 @@ class _Handler(BaseHTTPRequestHandler):
         server = self.server
         if path in server.pages:
             return self._send(200, server.pages[path])
-        if path == "/" or path.startswith("/policy/") or path.startswith("/private/"):
+        if path == "/" or path.startswith(("/policy/", "/private/")):
             return self._send(200, shop_page(POLICY_TEXT).encode())
         if path == "/robots.txt":
             return self._send(200, ROBOTS_TXT.encode(), "text/plain")
         if path == "/rotating":
-            return self._send(200, shop_page(POLICY_TEXT, chrome_seed=random.getrandbits(32)).encode())
+            return self._send(
+                200, shop_page(POLICY_TEXT, chrome_seed=random.getrandbits(32)).encode()
+            )
         if path == "/etag":
             if self.headers.get("If-None-Match") == ETAG:
                 return self._send(304, b"", extra={"ETag": ETAG})
-            return self._send(200, shop_page(POLICY_TEXT).encode(), extra={"ETag": ETAG, "Last-Modified": LAST_MODIFIED})
+            return self._send(
+                200,
+                shop_page(POLICY_TEXT).encode(),
+                extra={"ETag": ETAG, "Last-Modified": LAST_MODIFIED},
+            )
         if path.startswith("/status/"):
             code = int(path.rsplit("/", 1)[1])
-            return self._send(code, f"<html><body><h1>Error {code}</h1></body></html>".encode())
+            return self._send(
+                code, f"<html><body><h1>Error {code}</h1></body></html>".encode()
+            )
         if path == "/retry-after":
-            return self._send(503, b"<h1>Busy</h1>", extra={"Retry-After": query.get("s", ["1"])[0]})
+            return self._send(
+                503, b"<h1>Busy</h1>", extra={"Retry-After": query.get("s", ["1"])[0]}
+            )
         if path.startswith("/flaky/"):
             # First request of each key gets a 503 with Retry-After, the next ones the page.
             if server.hits[path] == 1:
@@ -120,7 +132,9 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/reset":
             return self.reset()
         if path == "/truncated":
-            return self._raw(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 10000\r\n\r\n<html><body>cut")
+            return self._raw(
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 10000\r\n\r\n<html><body>cut"
+            )
         if path == "/loop":
             return self._send(302, b"", extra={"Location": "/loop2"})
         if path == "/loop2":
@@ -128,7 +142,13 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/moved":
             return self._send(301, b"", extra={"Location": "/"})
         if path == "/to-loopback":
-            return self._send(302, b"", extra={"Location": f"http://127.0.0.1:{server.server_port}/policy/shop"})
+            return self._send(
+                302,
+                b"",
+                extra={
+                    "Location": f"http://127.0.0.1:{server.server_port}/policy/shop"
+                },
+            )
         if path == "/empty":
             return self._send(200, b"")
         if path == "/challenge":
@@ -142,15 +162,30 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/gzip-bomb":
             return self._send(200, gzip_bomb(), extra={"Content-Encoding": "gzip"})
         if path == "/charset/cp1251-as-utf8":
-            return self._send(200, _page(CYRILLIC).encode("cp1251"), "text/html; charset=utf-8")
+            return self._send(
+                200, _page(CYRILLIC).encode("cp1251"), "text/html; charset=utf-8"
+            )
         if path == "/charset/utf8-as-latin1":
-            return self._send(200, _page("Vi sparar dina uppgifter i två år.").encode(), "text/html; charset=ISO-8859-1")
+            return self._send(
+                200,
+                _page("Vi sparar dina uppgifter i två år.").encode(),
+                "text/html; charset=ISO-8859-1",
+            )
         if path == "/charset/meta-only":
-            body = _page(CYRILLIC, meta='<meta http-equiv="Content-Type" content="text/html; charset=windows-1251">')
+            body = _page(
+                CYRILLIC,
+                meta='<meta http-equiv="Content-Type" content="text/html; charset=windows-1251">',
+            )
             return self._send(200, body.encode("cp1251"), "text/html")
         return self._send(404, b"<h1>Not found</h1>")
 
-    def _send(self, code: int, body: bytes, content_type: str = "text/html; charset=utf-8", extra: dict[str, str] | None = None) -> None:
+    def _send(
+        self,
+        code: int,
+        body: bytes,
+        content_type: str = "text/html; charset=utf-8",
+        extra: dict[str, str] | None = None,
+    ) -> None:
         self.send_response(code)
         if code != 304:
             self.send_header("Content-Type", content_type)
@@ -167,7 +202,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection_now()
 
     def _drip(self, every: float) -> None:
-        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 200\r\n\r\n")
+        self.wfile.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 200\r\n\r\n"
+        )
         for _ in range(200):
             self.wfile.write(b"x")
             self.wfile.flush()
@@ -188,7 +225,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def reset(self) -> None:
         # SO_LINGER with a zero timeout makes close() send a RST instead of a FIN.
-        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.setsockopt(
+            socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+        )
         self.close_connection = True
         self.connection.close()
 

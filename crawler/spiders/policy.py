@@ -6,7 +6,7 @@ the stored snapshot.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -53,7 +53,7 @@ class PolicySpider(scrapy.Spider):
                 dont_filter=True,
             )
 
-    def parse(self, response: Response, shop: str) -> Any:
+    def parse(self, response: Response, shop: str) -> Iterator[FetchedPage]:
         outcome, detail = outcome_of_response(response)
         yield FetchedPage(
             shop=shop,
@@ -72,7 +72,7 @@ class PolicySpider(scrapy.Spider):
             detail=detail,
         )
 
-    def failed(self, failure: Failure) -> Any:
+    def failed(self, failure: Failure) -> Iterator[FetchedPage]:
         request = failure.request  # type: ignore[attr-defined]
         outcome, detail = outcome_of_failure(failure)
         response = getattr(failure.value, "response", None)

@@ -44,11 +44,12 @@ def shop_server() -> Iterator[ShopServer]:
 
 @dataclass(frozen=True)
 class Pass:
-    """The result of one crawl pass: the report (as JSON) and the process's stderr."""
+    """The result of one crawl pass: the report (as JSON), the process's stderr, the config's folder."""
 
     report: dict[str, Any]
     returncode: int
     stderr: str
+    folder: Path
 
 
 def write_crawl_config(folder: Path, shops: dict[str, str], **crawl: Any) -> Path:
@@ -71,7 +72,13 @@ def write_crawl_config(folder: Path, shops: dict[str, str], **crawl: Any) -> Pat
     return path
 
 
-def run_crawl(config: Path, shops: list[str], *, env: dict[str, str] | None = None, timeout: float = 60) -> Pass:
+def run_crawl(
+    config: Path,
+    shops: list[str],
+    *,
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
+) -> Pass:
     """Run one ``run_pass`` over ``shops`` in a fresh interpreter."""
     import os
 
@@ -81,45 +88,59 @@ def run_crawl(config: Path, shops: list[str], *, env: dict[str, str] | None = No
         capture_output=True,
         text=True,
         timeout=timeout,
+        check=False,
         env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
     )
     lines = result.stdout.strip().splitlines()
     report = json.loads(lines[-1]) if lines else {}
-    return Pass(report=report, returncode=result.returncode, stderr=result.stderr)
+    return Pass(
+        report=report,
+        returncode=result.returncode,
+        stderr=result.stderr,
+        folder=config.parent,
+    )
 
 
 @pytest.fixture
 def crawl(tmp_path: Path) -> Callable[..., Pass]:
     """Crawl ``{shop name: url}`` once with the given ``[crawl]`` options."""
 
-    def crawl_once(shops: dict[str, str], env: dict[str, str] | None = None, **options: Any) -> Pass:
+    def crawl_once(
+        shops: dict[str, str], env: dict[str, str] | None = None, **options: Any
+    ) -> Pass:
         config = write_crawl_config(tmp_path, shops, **options)
         return run_crawl(config, list(shops), env=env)
 
     return crawl_once
 
 
+def read_checks(path: Path) -> dict[str, list[dict[str, Any]]]:
+    """The check rows recorded in a SQLite database, per shop, oldest first."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                'SELECT shop.name, c.outcome, c.status, c.snapshot_id, c.detail FROM "check" AS c'
+                " JOIN shop ON shop.id = c.shop_id ORDER BY c.id"
+            )
+        ).all()
+    engine.dispose()
+    result: dict[str, list[dict[str, Any]]] = {}
+    for name, outcome, status, snapshot_id, detail in rows:
+        result.setdefault(name, []).append(
+            {
+                "outcome": outcome,
+                "status": status,
+                "snapshot_id": snapshot_id,
+                "detail": detail,
+            }
+        )
+    return result
+
+
 @pytest.fixture
 def checks(tmp_path: Path) -> Callable[[], dict[str, list[dict[str, Any]]]]:
-    """The check rows recorded in the test's database, per shop, oldest first."""
-
-    def read() -> dict[str, list[dict[str, Any]]]:
-        from sqlalchemy import create_engine, text
-
-        engine = create_engine(f"sqlite:///{tmp_path / 'policywatch.db'}")
-        with engine.connect() as connection:
-            rows = connection.execute(
-                text(
-                    "SELECT shop.name, check_.outcome, check_.status, check_.snapshot_id, check_.detail"
-                    " FROM \"check\" AS check_ JOIN shop ON shop.id = check_.shop_id ORDER BY check_.id"
-                )
-            ).all()
-        engine.dispose()
-        result: dict[str, list[dict[str, Any]]] = {}
-        for name, outcome, status, snapshot_id, detail in rows:
-            result.setdefault(name, []).append(
-                {"outcome": outcome, "status": status, "snapshot_id": snapshot_id, "detail": detail}
-            )
-        return result
-
-    return read
+    """The check rows recorded in the test's database (see ``crawl``)."""
+    return lambda: read_checks(tmp_path / "policywatch.db")

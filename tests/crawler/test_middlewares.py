@@ -28,14 +28,31 @@ NOW = datetime(2026, 11, 2, 10, 0, 0, tzinfo=UTC)
 
 @pytest.mark.parametrize(
     "address",
-    ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "0.0.0.0", "100.64.0.1",
-     "224.0.0.1", "240.0.0.1", "::1", "fe80::1", "fc00::1", "ff02::1", "::", "::ffff:127.0.0.1"],
+    [
+        "127.0.0.1",
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.1.1",
+        "169.254.169.254",
+        "0.0.0.0",
+        "100.64.0.1",
+        "224.0.0.1",
+        "240.0.0.1",
+        "::1",
+        "fe80::1",
+        "fc00::1",
+        "ff02::1",
+        "::",
+        "::ffff:127.0.0.1",
+    ],
 )
 def test_non_public_addresses_are_not_public(address: str) -> None:
     assert not is_public_address(ipaddress.ip_address(address))
 
 
-@pytest.mark.parametrize("address", ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111", "::ffff:8.8.8.8"])
+@pytest.mark.parametrize(
+    "address", ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111", "::ffff:8.8.8.8"]
+)
 def test_routable_addresses_are_public(address: str) -> None:
     assert is_public_address(ipaddress.ip_address(address))
 
@@ -46,7 +63,14 @@ def _guard() -> PrivateAddressMiddleware:
 
 
 @pytest.mark.parametrize(
-    "url", ["http://127.0.0.1:8080/policy", "http://[::1]/", "http://10.0.0.7/", "http://169.254.169.254/latest", "http://localhost/"]
+    "url",
+    [
+        "http://127.0.0.1:8080/policy",
+        "http://[::1]/",
+        "http://10.0.0.7/",
+        "http://169.254.169.254/latest",
+        "http://localhost/",
+    ],
 )
 def test_guard_refuses_loopback_private_and_link_local_hosts(url: str) -> None:
     with pytest.raises(BlockedPrivateAddress):
@@ -54,11 +78,17 @@ def test_guard_refuses_loopback_private_and_link_local_hosts(url: str) -> None:
 
 
 def test_guard_lets_a_public_address_through() -> None:
-    assert asyncio.run(_guard().process_request(Request("http://93.184.216.34/privacy"))) is None
+    assert (
+        asyncio.run(_guard().process_request(Request("http://93.184.216.34/privacy")))
+        is None
+    )
 
 
 def test_guard_lets_an_unresolvable_host_fail_as_a_dns_error_later() -> None:
-    assert asyncio.run(_guard().process_request(Request("http://does-not-exist.invalid/"))) is None
+    assert (
+        asyncio.run(_guard().process_request(Request("http://does-not-exist.invalid/")))
+        is None
+    )
 
 
 def test_guard_is_off_when_private_networks_are_allowed() -> None:
@@ -72,7 +102,9 @@ def test_retry_after_in_seconds_is_honoured() -> None:
 
 
 def test_retry_after_as_an_http_date_counts_from_now() -> None:
-    assert retry_delay("Mon, 02 Nov 2026 10:00:30 GMT", 1, base=1, cap=60, now=NOW) == 30
+    assert (
+        retry_delay("Mon, 02 Nov 2026 10:00:30 GMT", 1, base=1, cap=60, now=NOW) == 30
+    )
 
 
 def test_retry_after_in_the_past_means_at_once() -> None:
@@ -84,7 +116,9 @@ def test_retry_after_is_capped() -> None:
 
 
 def test_without_retry_after_the_wait_doubles_with_each_attempt() -> None:
-    waits = [retry_delay(None, attempt, base=0.5, cap=60, now=NOW) for attempt in (1, 2, 3)]
+    waits = [
+        retry_delay(None, attempt, base=0.5, cap=60, now=NOW) for attempt in (1, 2, 3)
+    ]
     assert waits == [0.5, 1.0, 2.0]
 
 
@@ -101,7 +135,9 @@ def _retry_middleware(**settings: object) -> BackoffRetryMiddleware:
 def test_a_503_is_retried_after_waiting_its_retry_after() -> None:
     middleware = _retry_middleware(POLICYWATCH_RETRY_MAX_WAIT=0.3)
     request = Request("http://shop.example/privacy")
-    response = HtmlResponse(request.url, status=503, headers={"Retry-After": "120"}, request=request)
+    response = HtmlResponse(
+        request.url, status=503, headers={"Retry-After": "120"}, request=request
+    )
     started = time.monotonic()
     retry = asyncio.run(middleware.process_response(request, response))
     assert isinstance(retry, Request) and retry.meta["retry_times"] == 1
@@ -123,6 +159,10 @@ def test_a_404_is_not_retried() -> None:
 
 
 def test_a_cancelled_download_becomes_page_too_large() -> None:
-    middleware = PageSizeMiddleware.from_crawler(get_crawler(settings_dict={"DOWNLOAD_MAXSIZE": 1234}))
+    middleware = PageSizeMiddleware.from_crawler(
+        get_crawler(settings_dict={"DOWNLOAD_MAXSIZE": 1234})
+    )
     with pytest.raises(PageTooLarge, match="1234"):
-        middleware.process_exception(Request("http://shop.example/"), DownloadCancelledError())
+        middleware.process_exception(
+            Request("http://shop.example/"), DownloadCancelledError()
+        )

@@ -21,9 +21,14 @@ AT = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 
 def _pipeline(tmp_path: Path, blobs: Path | None = None) -> SnapshotPipeline:
     url = f"sqlite:///{tmp_path / 'policywatch.db'}"
-    open_database(url, tmp_path / "blobs").sync_shops([("alpha", "http://alpha.example/privacy", None)])
+    open_database(url, tmp_path / "blobs").sync_shops(
+        [("alpha", "http://alpha.example/privacy", None)]
+    )
     crawler = get_crawler(
-        settings_dict={"POLICYWATCH_DATABASE_URL": url, "POLICYWATCH_BLOBS_PATH": str(blobs or tmp_path / "blobs")}
+        settings_dict={
+            "POLICYWATCH_DATABASE_URL": url,
+            "POLICYWATCH_BLOBS_PATH": str(blobs or tmp_path / "blobs"),
+        }
     )
     pipeline = SnapshotPipeline.from_crawler(crawler)
     pipeline.open_spider()
@@ -31,7 +36,14 @@ def _pipeline(tmp_path: Path, blobs: Path | None = None) -> SnapshotPipeline:
 
 
 def _page(outcome: Outcome, body: bytes | None = None, **fields: object) -> FetchedPage:
-    return FetchedPage(shop="alpha", url="http://alpha.example/privacy", outcome=outcome, at=AT, body=body, **fields)  # type: ignore[arg-type]
+    return FetchedPage(
+        shop="alpha",
+        url="http://alpha.example/privacy",
+        outcome=outcome,
+        at=AT,
+        body=body,
+        **fields,
+    )  # type: ignore[arg-type]
 
 
 def test_pipeline_stays_off_without_a_database_url() -> None:
@@ -48,14 +60,19 @@ def test_an_ok_page_is_stored_once_and_checked_twice(tmp_path: Path) -> None:
     assert database is not None
     pending = database.pending_checks("alpha")
     assert [c.outcome for c in pending] == ["ok", "ok"]
-    assert pending[0].snapshot_id is not None and pending[0].snapshot_id == pending[1].snapshot_id
+    assert (
+        pending[0].snapshot_id is not None
+        and pending[0].snapshot_id == pending[1].snapshot_id
+    )
     assert database.snapshot_body(pending[0].snapshot_id)[0] == b"<p>Policy</p>"
     assert database.conditional_validators()["alpha"] == ('"v1"', None)
 
 
 def test_a_failed_fetch_is_a_check_without_a_snapshot(tmp_path: Path) -> None:
     pipeline = _pipeline(tmp_path)
-    asyncio.run(pipeline.process_item(_page(Outcome.TIMEOUT, detail="DownloadTimeoutError")))
+    asyncio.run(
+        pipeline.process_item(_page(Outcome.TIMEOUT, detail="DownloadTimeoutError"))
+    )
     assert pipeline.database is not None
     (check,) = pipeline.database.pending_checks("alpha")
     assert (check.outcome, check.snapshot_id) == ("timeout", None)

@@ -20,8 +20,15 @@ import pytest
 from crawler.runner import run_pass, scrapy_settings
 from monitor.config import Config, CrawlConfig, ShopConfig
 from monitor.errors import UsageError
-from tests.crawler.conftest import PASS_SCRIPT, REPO, Pass, run_crawl, write_crawl_config
-from tests.shopserver import ShopServer, shop_page
+from tests.crawler.conftest import (
+    PASS_SCRIPT,
+    REPO,
+    Pass,
+    read_checks,
+    run_crawl,
+    write_crawl_config,
+)
+from tests.shopserver import CYRILLIC, ShopServer, shop_page
 
 # path on the zoo → the outcome a pass must record for it
 EXPECTED = {
@@ -54,7 +61,6 @@ EXPECTED = {
 PUBLIC_REDIRECTING_TO_LOOPBACK = "http://93.184.216.34/to-loopback"
 
 
-
 def _through_zoo(server: ShopServer) -> dict[str, str]:
     """Environment that sends only the public address literal through the zoo as a proxy."""
     return {"http_proxy": server.base, "no_proxy": "127.0.0.1,localhost,.invalid"}
@@ -65,7 +71,9 @@ def _name(path: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def zoo_pass(tmp_path_factory: pytest.TempPathFactory) -> tuple[Pass, dict[str, list[dict[str, Any]]], ShopServer]:
+def zoo_pass(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Pass, dict[str, list[dict[str, Any]]], ShopServer]:
     """One pass over every endpoint of the zoo, plus a refused port and an unknown host."""
     folder = tmp_path_factory.mktemp("zoo")
     server = ShopServer().start()
@@ -76,37 +84,44 @@ def zoo_pass(tmp_path_factory: pytest.TempPathFactory) -> tuple[Pass, dict[str, 
     shops["public"] = PUBLIC_REDIRECTING_TO_LOOPBACK
     started = time.monotonic()
     # Through the zoo as a proxy, so the public-looking URL reaches it (see the guard tests).
-    result = run_crawl(write_crawl_config(folder, shops), list(shops), env=_through_zoo(server))
+    result = run_crawl(
+        write_crawl_config(folder, shops), list(shops), env=_through_zoo(server)
+    )
     elapsed = time.monotonic() - started
     server.stop()
     assert result.returncode == 0, result.stderr
     assert elapsed < 30, f"the zoo pass took {elapsed:.0f}s"
-    return result, _read_checks(folder / "policywatch.db"), server
-
-
-def _read_checks(path: Path) -> dict[str, list[dict[str, Any]]]:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(f"sqlite:///{path}")
-    with engine.connect() as connection:
-        rows = connection.execute(
-            text('SELECT shop.name, c.outcome, c.status, c.snapshot_id, c.detail FROM "check" AS c'
-                 " JOIN shop ON shop.id = c.shop_id ORDER BY c.id")
-        ).all()
-    engine.dispose()
-    result: dict[str, list[dict[str, Any]]] = {}
-    for name, outcome, status, snapshot_id, detail in rows:
-        result.setdefault(name, []).append({"outcome": outcome, "status": status, "snapshot_id": snapshot_id, "detail": detail})
-    return result
+    return result, read_checks(folder / "policywatch.db"), server
 
 
 @pytest.mark.parametrize("path", list(EXPECTED))
-def test_each_zoo_endpoint_is_recorded_with_its_outcome(zoo_pass: Any, path: str) -> None:
+def test_each_zoo_endpoint_is_recorded_with_its_outcome(
+    zoo_pass: Any, path: str
+) -> None:
     _, checks, _ = zoo_pass
     (check,) = checks[_name(path)]
     assert check["outcome"] == EXPECTED[path], check
     # Only a successful fetch may reference a snapshot (and so ever become a version).
     assert (check["snapshot_id"] is not None) == (EXPECTED[path] == "ok")
+
+
+def test_charset_pages_are_stored_byte_for_byte_with_their_declared_type(
+    zoo_pass: Any,
+) -> None:
+    # Decoding is normalize's job, from the stored snapshot: the crawler must not "fix" bytes.
+    result, checks, _ = zoo_pass
+    from storage.db import open_database
+
+    database = open_database(
+        f"sqlite:///{result.folder / 'policywatch.db'}",
+        result.folder / "policywatch.db-blobs",
+    )
+    body, content_type, _ = database.snapshot_body(
+        checks[_name("/charset/cp1251-as-utf8")][0]["snapshot_id"]
+    )
+    database.engine.dispose()
+    assert content_type == "text/html; charset=utf-8"
+    assert CYRILLIC.encode("cp1251") in body
 
 
 def test_network_failures_are_recorded_as_refused_and_dns_error(zoo_pass: Any) -> None:
@@ -131,29 +146,49 @@ def test_the_pass_report_counts_every_shop_once(zoo_pass: Any) -> None:
 
 def test_failures_leave_one_line_details(zoo_pass: Any) -> None:
     _, checks, _ = zoo_pass
-    for name in (_name("/hang"), _name("/huge-stream"), _name("/reset"), "unknown-host"):
+    for name in (
+        _name("/hang"),
+        _name("/huge-stream"),
+        _name("/reset"),
+        "unknown-host",
+    ):
         detail = checks[name][0]["detail"]
         assert detail and "\n" not in detail and "Failure" not in detail, detail
 
 
 @pytest.fixture(scope="module")
-def three_passes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, Any]]]:
+def three_passes(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, list[dict[str, Any]]]:
     """Three passes over an ETag page and a page that changes before the third pass."""
     folder = tmp_path_factory.mktemp("passes")
     with ShopServer() as server:
-        server.set_page("/policy/changing", shop_page("<p>We keep orders for five years.</p>"))
-        shops = {"etagged": server.url("/etag"), "changing": server.url("/policy/changing")}
+        server.set_page(
+            "/policy/changing", shop_page("<p>We keep orders for five years.</p>")
+        )
+        shops = {
+            "etagged": server.url("/etag"),
+            "changing": server.url("/policy/changing"),
+        }
         config = write_crawl_config(folder, shops)
         for number in (1, 2, 3):
             if number == 3:
-                server.set_page("/policy/changing", shop_page("<p>We keep orders for ten years.</p>"))
+                server.set_page(
+                    "/policy/changing",
+                    shop_page("<p>We keep orders for ten years.</p>"),
+                )
             result = run_crawl(config, list(shops))
             assert result.returncode == 0, result.stderr
-    return _read_checks(folder / "policywatch.db")
+    return read_checks(folder / "policywatch.db")
 
 
-def test_a_second_pass_with_the_etag_is_not_modified(three_passes: dict[str, list[dict[str, Any]]]) -> None:
-    assert [(c["outcome"], c["status"], c["snapshot_id"] is None) for c in three_passes["etagged"]] == [
+def test_a_second_pass_with_the_etag_is_not_modified(
+    three_passes: dict[str, list[dict[str, Any]]],
+) -> None:
+    assert [
+        (c["outcome"], c["status"], c["snapshot_id"] is None)
+        for c in three_passes["etagged"]
+    ] == [
         ("ok", 200, False),
         ("not_modified", 304, True),
         ("not_modified", 304, True),
@@ -170,25 +205,36 @@ def test_a_changed_page_gets_a_new_snapshot_and_an_unchanged_one_reuses_it(
 def test_loopback_and_a_redirect_hop_to_it_are_refused_when_private_networks_are_not_allowed(
     shop_server: ShopServer, crawl: Callable[..., Pass], checks: Any
 ) -> None:
-    shops = {"loopback": shop_server.url("/policy/shop"), "public": PUBLIC_REDIRECTING_TO_LOOPBACK}
+    shops = {
+        "loopback": shop_server.url("/policy/shop"),
+        "public": PUBLIC_REDIRECTING_TO_LOOPBACK,
+    }
     result = crawl(shops, env=_through_zoo(shop_server), allow_private_networks=False)
     recorded = checks()
-    assert [(c["outcome"], c["snapshot_id"]) for c in recorded["loopback"]] == [("blocked_private", None)]
+    assert [(c["outcome"], c["snapshot_id"]) for c in recorded["loopback"]] == [
+        ("blocked_private", None)
+    ]
     assert [c["outcome"] for c in recorded["public"]] == ["blocked_private"]
     assert "127.0.0.1" in recorded["public"][0]["detail"]
     assert result.report["by_outcome"] == {"blocked_private": 2}
 
 
-def test_the_same_redirect_is_followed_when_private_networks_are_allowed(zoo_pass: Any) -> None:
+def test_the_same_redirect_is_followed_when_private_networks_are_allowed(
+    zoo_pass: Any,
+) -> None:
     # The counterpart of the test above: in the zoo pass (guard off, same proxy) the hop is
     # followed, so it is the guard, not the proxy set-up, that refuses it there.
     _, checks, _ = zoo_pass
     assert [c["outcome"] for c in checks["public"]] == ["ok"]
 
 
-def test_a_storage_failure_stops_the_pass_with_one_storage_error(shop_server: ShopServer, tmp_path: Path) -> None:
+def test_a_storage_failure_stops_the_pass_with_one_storage_error(
+    shop_server: ShopServer, tmp_path: Path
+) -> None:
     config = write_crawl_config(tmp_path, {"alpha": shop_server.url("/policy/shop")})
-    config.write_text(config.read_text().replace("[crawl]", 'blobs = "blobs-file"\n\n[crawl]'))
+    config.write_text(
+        config.read_text().replace("[crawl]", 'blobs = "blobs-file"\n\n[crawl]')
+    )
     (tmp_path / "blobs-file").write_text("a file where the blob folder should be")
     result = run_crawl(config, ["alpha"])
     assert result.returncode == 1
@@ -197,21 +243,37 @@ def test_a_storage_failure_stops_the_pass_with_one_storage_error(shop_server: Sh
 
 
 def test_an_unknown_shop_is_a_usage_error() -> None:
-    config = Config(shops=[ShopConfig(name="alpha", url="http://alpha.example/privacy")])
+    config = Config(
+        shops=[ShopConfig(name="alpha", url="http://alpha.example/privacy")]
+    )
     with pytest.raises(UsageError, match="beta"):
         run_pass(config, ["beta"])
 
 
 def test_config_values_become_scrapy_settings_at_project_priority() -> None:
     crawl = CrawlConfig(
-        timeout=timedelta(seconds=12), retries=4, obey_robots=False, max_page_bytes=2048, concurrency=7,
-        per_domain_concurrency=3, user_agent="policywatch-test/1", max_redirects=2, delay=timedelta(seconds=1.5),
+        timeout=timedelta(seconds=12),
+        retries=4,
+        obey_robots=False,
+        max_page_bytes=2048,
+        concurrency=7,
+        per_domain_concurrency=3,
+        user_agent="policywatch-test/1",
+        max_redirects=2,
+        delay=timedelta(seconds=1.5),
     )
     settings = scrapy_settings(Config(crawl=crawl))
     expected = {
-        "DOWNLOAD_TIMEOUT": 12, "RETRY_TIMES": 4, "ROBOTSTXT_OBEY": False, "DOWNLOAD_MAXSIZE": 2048,
-        "CONCURRENT_REQUESTS": 7, "CONCURRENT_REQUESTS_PER_DOMAIN": 3, "USER_AGENT": "policywatch-test/1",
-        "REDIRECT_MAX_TIMES": 2, "DOWNLOAD_DELAY": 1.5, "POLICYWATCH_ALLOW_PRIVATE_NETWORKS": False,
+        "DOWNLOAD_TIMEOUT": 12,
+        "RETRY_TIMES": 4,
+        "ROBOTSTXT_OBEY": False,
+        "DOWNLOAD_MAXSIZE": 2048,
+        "CONCURRENT_REQUESTS": 7,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 3,
+        "USER_AGENT": "policywatch-test/1",
+        "REDIRECT_MAX_TIMES": 2,
+        "DOWNLOAD_DELAY": 1.5,
+        "POLICYWATCH_ALLOW_PRIVATE_NETWORKS": False,
     }
     assert {key: settings[key] for key in expected} == expected
     assert {settings.getpriority(key) for key in expected} == {20}
@@ -223,19 +285,24 @@ def _checks_so_far(path: Path) -> dict[str, list[dict[str, Any]]]:
     from sqlalchemy.exc import OperationalError
 
     try:
-        return _read_checks(path) if path.exists() else {}
+        return read_checks(path) if path.exists() else {}
     except OperationalError:
         return {}
 
 
 @pytest.mark.slow
-def test_kill_9_mid_pass_leaves_a_database_the_next_pass_continues(shop_server: ShopServer, tmp_path: Path) -> None:
+def test_kill_9_mid_pass_leaves_a_database_the_next_pass_continues(
+    shop_server: ShopServer, tmp_path: Path
+) -> None:
     quick = {f"quick-{i}": shop_server.url(f"/policy/quick-{i}") for i in range(20)}
     slow = {f"slow-{i}": shop_server.url("/drip?every=0.2") for i in range(5)}
     config = write_crawl_config(tmp_path, {**quick, **slow}, timeout="30s", retries=0)
     process = subprocess.Popen(
         [sys.executable, "-c", PASS_SCRIPT, str(config), *quick, *slow],
-        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     database = tmp_path / "policywatch.db"
     deadline = time.monotonic() + 30
@@ -243,11 +310,12 @@ def test_kill_9_mid_pass_leaves_a_database_the_next_pass_continues(shop_server: 
         time.sleep(0.2)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
-    killed = _read_checks(database)
+    killed = read_checks(database)
     assert len(killed) >= 20 and not any(name.startswith("slow") for name in killed)
 
     result = run_crawl(config, list(quick))
     assert result.returncode == 0, result.stderr
-    after = _read_checks(database)
+    after = read_checks(database)
     assert all(len(after[name]) == 2 for name in quick)
-    assert [c["snapshot_id"] for c in after["quick-0"]][0] == [c["snapshot_id"] for c in after["quick-0"]][1]
+    first, second = (c["snapshot_id"] for c in after["quick-0"])
+    assert first == second
