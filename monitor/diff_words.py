@@ -80,9 +80,8 @@ def word_ops(before: str, after: str) -> tuple[WordOp, ...]:
         raw.append(("equal" if code.tag == "equal" else "edit", deleted, inserted))
     for index in range(1, len(raw) - 1):
         kind, deleted, inserted = raw[index]
-        if kind == "equal" and raw[index - 1][0] == "edit" and raw[index + 1][0] == "edit":
-            if _is_glue(deleted):
-                raw[index] = ("edit", deleted, inserted)
+        if kind == "equal" and raw[index - 1][0] == "edit" and raw[index + 1][0] == "edit" and _is_glue(deleted):
+            raw[index] = ("edit", deleted, inserted)
     ops: list[WordOp] = []
     pending_delete: list[str] = []
     pending_insert: list[str] = []

@@ -83,7 +83,7 @@ def split_sentences(paragraph: str) -> list[str]:
 def _split_cached(paragraph: str) -> tuple[str, ...]:
     paragraph = " ".join(paragraph.split())
     if not paragraph:
-        return []
+        return ()
     sentences: list[str] = []
     start = 0
     for boundary in _BOUNDARY.finditer(paragraph):
