@@ -43,6 +43,9 @@ CATEGORIES = (
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)|\]\([^)\s]*\)?|[\[\]]")
 # ASCII local parts only: a missing space ("påinfo@shop.se") must not change the address.
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[\w-]+(?:\.[\w-]+)+")
+# A listed name: one to three capitalized words ("Budbee", "DHL Freight", "Sweden Post").
+_NAME = re.compile(r"[A-ZÀ-ÖØ-ÞА-ЯІЇЄҐ0-9][\w&'’.+-]*(?:\s[A-ZÀ-ÖØ-ÞА-ЯІЇЄҐ0-9][\w&'’.+-]*){0,2}")
+_LIST_END = re.compile(r"[.;:!?()]\s|[;()]|\s[-–—]\s")
 _OPERATOR = re.compile(r"\s*\(\s*(?:\w{1,6}\s+){0,2}[«\"„“]?")
 _HOST = re.compile(r"(?:https?://)?(?:[\w-]+\.)+[a-z]{2,24}(?:/\S*)?", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"(?:['’:]s|['’])$")
@@ -203,7 +206,7 @@ class FactExtractor:
             facts.append(Fact("processor", ("party", key), _display_name(match), context.index))
             facts.extend(Fact("processor", ("role", key, p), p, context.index) for p in purposes)
         if book.matcher("processor.context").search(text) and not self._in_context("controller.context", context):
-            for start, end, name in self._organisations(text):
+            for start, end, name in self._organisations(text) + self._listed(text):
                 if any(s <= end and start <= e for s, e in taken) or _bracketed(text, taken, start):
                     continue
                 canonical = canonical_party_name(name)
@@ -211,6 +214,41 @@ class FactExtractor:
                     facts.append(Fact("processor", ("party", canonical), name, context.index))
                 taken.append((start, end))
         return facts
+
+    def _listed(self, text: str) -> list[tuple[int, int, str]]:
+        """Names in a list after "we work with" / "vi samarbetar med": "Budbee och Instabox"."""
+        book = self.book
+        found = []
+        for intro in book.matcher("processor.list").hits(text):
+            tail_end = _LIST_END.search(text, intro.end)
+            tail = text[intro.end : tail_end.start() if tail_end else len(text)]
+            separators = [(h.start, h.end) for h in book.matcher("processor.conjunction").hits(tail)]
+            separators += [(m.start(), m.end()) for m in re.finditer(r",", tail)]
+            position = 0
+            for start, end in [*sorted(separators), (len(tail), len(tail))]:
+                part = tail[position:start]
+                offset = intro.end + position
+                position = end
+                name = _NAME.match(part.lstrip(" \t\"«»„“”"))
+                if name is None or not part.strip():
+                    if part.strip():
+                        break  # no name: the list is over, or was never one
+                    continue
+                text_name = name.group(0).rstrip(".")
+                if self._is_phrase(text_name):
+                    break
+                start_at = offset + part.find(text_name)
+                found.append((start_at, start_at + len(text_name), text_name))
+                if name.end() < len(part.strip(" \t\"«»„“”")):
+                    break  # "Instabox för leveranser": the words after the name end the list
+        return found
+
+    def _is_phrase(self, name: str) -> bool:
+        book = self.book
+        return any(
+            book.matcher(kind).search(name)
+            for kind in ("transfer.destination", "data_collected.term", "purpose.term")
+        )
 
     def _organisations(self, text: str) -> list[tuple[int, int, str]]:
         return [(m.start(), m.end(), m.group(0).strip(" ,")) for m in self._legal_org.finditer(text)]

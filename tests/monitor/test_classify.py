@@ -325,3 +325,14 @@ def test_the_categories_are_the_same_in_both_directions() -> None:
     ]
     for old, new in pairs:
         assert set(run(old, new).categories) == set(run(new, old).categories)
+
+
+def test_names_listed_after_we_work_with_are_parties_even_outside_the_registry() -> None:
+    new = SV.replace("## Cookies", "Vi samarbetar med Fraktlaget Norrland och Paketvagnen för leveranser.\n\n## Cookies")
+    result = run(SV, new)
+    assert names(result, "added") == {"Fraktlaget Norrland", "Paketvagnen"}
+
+
+def test_a_list_of_ordinary_words_names_nobody() -> None:
+    new = EN.replace("## Children", "We work with carefully selected partners to deliver your order.\n\n## Children")
+    assert "processor" not in run(EN, new).categories
