@@ -196,9 +196,9 @@ def _render(diff_report: Any, fmt: str, context: int, title: str, old_label: str
 
     color = fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     output = render_diff(
-        diff_report.diff, diff_report.classification, fmt=fmt, color=color, context=context, title=title,
-        old_label=old_label, new_label=new_label,
-    )  # type: ignore[arg-type]
+        diff_report.diff, diff_report.classification, fmt=fmt, color=color, context=context,  # type: ignore[arg-type]
+        title=title, old_label=old_label, new_label=new_label,
+    )
     sys.stdout.write(output if output.endswith("\n") else output + "\n")
 
 

@@ -19,6 +19,7 @@ from storage.outbox import OutboxEntry
 from storage.records import NewVersion, StoredFinding
 
 if TYPE_CHECKING:
+    from apprise import AppriseAsset
     from apprise.plugins.base import NotifyBase
 
     from monitor.message import Format
@@ -107,7 +108,7 @@ def apprise_plugin(url: str) -> NotifyBase:
     return plugins  # type: ignore[no-any-return]
 
 
-def asset() -> object:
+def asset() -> AppriseAsset:
     import apprise
 
     return apprise.AppriseAsset(app_id="policywatch", app_desc="policywatch privacy policy monitor",

@@ -64,7 +64,9 @@ def new_version_from(
     technical: bool = False,
 ) -> NewVersion:
     """The version to record for ``document``, with the change from ``previous`` classified."""
-    material, categories, counts, findings = False, (), {}, ()
+    material, counts = False, {}
+    categories: tuple[str, ...] = ()
+    findings: tuple[StoredFinding, ...] = ()
     if previous is not None and not technical:
         report = compare_texts(previous.text, document.text, language=document.language or previous.language)
         counts = report.diff.counts()

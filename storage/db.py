@@ -126,7 +126,7 @@ class Database:
                     select(Check).where(Check.shop_id == shop.id).order_by(col(Check.id).desc()).limit(1)
                 ).first()
                 count, last_change = session.exec(
-                    select(func.count(Version.id), func.max(Version.first_seen)).where(Version.shop_id == shop.id)
+                    select(func.count(col(Version.id)), func.max(Version.first_seen)).where(Version.shop_id == shop.id)
                 ).one()
                 states.append(
                     ShopState(
@@ -164,7 +164,7 @@ class Database:
                 if snapshot is None:
                     headers = {k.lower(): v for k, v in record.headers.items() if k.lower() in _KEPT_HEADERS}
                     snapshot = Snapshot(
-                        shop_id=shop.id,
+                        shop_id=_id(shop),
                         blob_hash=blob_hash,
                         fetched_at=record.at,
                         status=record.status or 200,
@@ -183,7 +183,7 @@ class Database:
                 shop.last_modified = headers.get("last-modified")
                 session.add(shop)
             check = Check(
-                shop_id=shop.id,
+                shop_id=_id(shop),
                 at=record.at,
                 outcome=record.outcome.value,
                 status=record.status,
@@ -268,7 +268,7 @@ class Database:
         with self.session() as session:
             shop = self._shop(session, shop_name)
             version = Version(
-                shop_id=shop.id,
+                shop_id=_id(shop),
                 snapshot_id=new.snapshot_id,
                 text=new.text,
                 text_hash=new.text_hash,
@@ -287,7 +287,7 @@ class Database:
             assert version.id is not None
             for finding in new.findings:
                 session.add(FindingRecord(version_id=version.id, **finding.__dict__))
-            add_deliveries(session, outbox, shop_id=shop.id or 0, event=f"version:{version.id}", kind="change",
+            add_deliveries(session, outbox, shop_id=_id(shop), event=f"version:{version.id}", kind="change",
                            now=new.seen_at, version_id=version.id)
             if check is not None:
                 self._close(session, shop, check.id, decision)
@@ -395,6 +395,12 @@ class Database:
                 .group_by(Check.decision)
             )
             return {decision: count for decision, count in rows if decision is not None}
+
+
+def _id(row: Shop) -> int:
+    """The id of a row read from the database (SQLModel types it optional for new rows)."""
+    assert row.id is not None
+    return row.id
 
 
 def _aware(value: datetime | None) -> datetime | None:

@@ -204,7 +204,7 @@ class Outbox:
     ) -> None:
         """Record a problem starting or ending, and its alerts, in one transaction."""
         with self.database.session() as session:
-            shop_id = session.exec(select(Shop.id).where(Shop.name == state.shop)).one()
+            shop_id: int = session.exec(select(Shop.id).where(Shop.name == state.shop)).one()  # type: ignore[assignment]
             row = session.exec(
                 select(MonitorState).where(MonitorState.shop_id == shop_id, MonitorState.problem == state.problem)
             ).first() or MonitorState(shop_id=shop_id, problem=state.problem, since=state.since)
