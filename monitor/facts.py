@@ -95,9 +95,11 @@ def _display_name(match: VendorMatch) -> str:
 
 @lru_cache(maxsize=4096)
 def _spelling(vendor: Vendor, surface: str) -> str:
-    if _HOST.fullmatch(surface):
-        return vendor.name
     canonical = _canonical(surface)
+    if _HOST.fullmatch(surface) or len(canonical.split()) < len(re.findall(r"\w+", surface)):
+        # A domain, or a company written with its legal form ("Hermes Germany GmbH",
+        # "Google Ireland Limited"): the party is the brand.
+        return vendor.name
     best: tuple[int, int, str] | None = None
     for spelling in vendor.spellings:
         folded = _canonical(spelling)
