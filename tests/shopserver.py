@@ -291,6 +291,8 @@ class ShopServer:
         return self._server.hits.get(path, 0)
 
     def start(self) -> Self:
+        # Built before serving: built on first request it could outlast a short client timeout.
+        gzip_bomb()
         self._thread.start()
         return self
 

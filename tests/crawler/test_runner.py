@@ -169,6 +169,7 @@ def three_passes(
         shops = {
             "etagged": server.url("/etag"),
             "changing": server.url("/policy/changing"),
+            "rotating": server.url("/rotating"),
         }
         config = write_crawl_config(folder, shops)
         for number in (1, 2, 3):
@@ -200,6 +201,14 @@ def test_a_changed_page_gets_a_new_snapshot_and_an_unchanged_one_reuses_it(
 ) -> None:
     snapshots = [c["snapshot_id"] for c in three_passes["changing"]]
     assert snapshots[0] == snapshots[1] != snapshots[2]
+
+
+def test_rotating_chrome_is_stored_as_fetched_one_snapshot_per_body(
+    three_passes: dict[str, list[dict[str, Any]]],
+) -> None:
+    # Removing volatile chrome is normalize's job; the raw snapshots keep what was served.
+    snapshots = [c["snapshot_id"] for c in three_passes["rotating"]]
+    assert len(set(snapshots)) == 3
 
 
 def test_loopback_and_a_redirect_hop_to_it_are_refused_when_private_networks_are_not_allowed(
