@@ -38,11 +38,14 @@ _ASCII_NOT_WORD_TO_SPACE = bytes(b if chr(b).isalnum() else 0x20 for b in range(
 
 def fold(text: str) -> str:
     """The alignment key of a sentence: case, white space and punctuation do not count."""
-    folded = text.lower() if text.isascii() else text.casefold()
-    words = folded.encode("utf-8").translate(_ASCII_NOT_WORD_TO_SPACE).decode("utf-8").split()
-    if not "".join(words).isalnum():
-        # Punctuation outside ASCII ("l’art", "—", "«") is left: only those words need the regex.
-        words = " ".join(w if w.isalnum() else _NOT_WORD.sub(" ", w) for w in words).split()
+    if text.isascii():
+        # Nothing but letters, digits and spaces is left: no word needs a second look.
+        words = text.lower().encode("ascii").translate(_ASCII_NOT_WORD_TO_SPACE).decode("ascii").split()
+    else:
+        words = text.casefold().encode("utf-8").translate(_ASCII_NOT_WORD_TO_SPACE).decode("utf-8").split()
+        if not "".join(words).isalnum():
+            # Punctuation outside ASCII ("l’art", "—", "«") is left: only those words need the regex.
+            words = " ".join(w if w.isalnum() else _NOT_WORD.sub(" ", w) for w in words).split()
     # A sentence made only of punctuation ("—", "***") keeps its own text as its key,
     # otherwise every such sentence would look equal to every other one.
     return " ".join(words) or text.strip()
