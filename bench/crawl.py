@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-PORT = 8642
+DEFAULT_PORT = 8642
 WORDS = [
     "personal",
     "data",
@@ -114,7 +114,9 @@ class _Responder(asyncio.Protocol):
             )
 
 
-def _serve(indexes: list[int], ready: multiprocessing.synchronize.Event) -> None:
+def _serve(
+    indexes: list[int], port: int, ready: multiprocessing.synchronize.Event
+) -> None:
     async def main() -> None:
         loop = asyncio.get_running_loop()
         for index in indexes:
@@ -122,7 +124,7 @@ def _serve(indexes: list[int], ready: multiprocessing.synchronize.Event) -> None
             await loop.create_server(
                 lambda body=body: _Responder(body),
                 address(index),
-                PORT,
+                port,
                 reuse_address=True,
             )
         ready.set()
@@ -131,14 +133,16 @@ def _serve(indexes: list[int], ready: multiprocessing.synchronize.Event) -> None
     asyncio.run(main())
 
 
-def start_world(shops: int, processes: int = 2) -> list[multiprocessing.Process]:
+def start_world(
+    shops: int, port: int, processes: int = 2
+) -> list[multiprocessing.Process]:
     """Serve every shop's page from ``processes`` server processes."""
     workers = []
     for part in range(processes):
         ready = multiprocessing.Event()
         worker = multiprocessing.Process(
             target=_serve,
-            args=(list(range(part, shops, processes)), ready),
+            args=(list(range(part, shops, processes)), port, ready),
             daemon=True,
         )
         worker.start()
@@ -148,7 +152,7 @@ def start_world(shops: int, processes: int = 2) -> list[multiprocessing.Process]
     return workers
 
 
-def write_config(folder: Path, shops: int) -> Path:
+def write_config(folder: Path, shops: int, port: int) -> Path:
     lines = [
         "[database]",
         f'url = "sqlite:///{folder / "bench.db"}"',
@@ -166,7 +170,7 @@ def write_config(folder: Path, shops: int) -> Path:
             "",
             "[[shops]]",
             f'name = "shop-{index}"',
-            f'url = "http://{address(index)}:{PORT}/policies/privacy"',
+            f'url = "http://{address(index)}:{port}/policies/privacy"',
         ]
     path = folder / "bench.toml"
     path.write_text("\n".join(lines) + "\n")
@@ -257,6 +261,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shops", type=int, default=2000)
     parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help="port on every shop address"
+    )
+    parser.add_argument(
         "--servers",
         type=int,
         default=2,
@@ -269,11 +276,11 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    workers = start_world(args.shops, args.servers)
+    workers = start_world(args.shops, args.port, args.servers)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
-            config = write_config(folder, args.shops)
+            config = write_config(folder, args.shops, args.port)
             bare = _run(BARE, config)
             step = "skip" if args.no_process else "process"
             first = _run(FULL, config, step)
