@@ -142,3 +142,4 @@ def test_two_crawls_started_at_once_send_one_alert(
             json.loads(stdout)
     assert receiver.titles() == [MATERIAL_TITLE]
     assert [version["material"] for version in versions(config, "material")] == [False, True]
+

@@ -174,3 +174,19 @@ def test_a_bad_config_exits_2_with_one_line_and_creates_no_database(tmp_path: Pa
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith(f"Error: {config}: shops[1].url"), result.stderr
     assert sorted(path.name for path in tmp_path.iterdir()) == ["policywatch.toml"]
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=False,
+    reason="storage.migrate.upgrade_schema (run by storage.db.open_database) and Database.sync_shops run outside any lock: "
+    "processes starting at once on a new database race ('table shop already exists' on SQLite, "
+    "duplicate key on PostgreSQL). A race, so not strict: the test passes when no process loses it.",
+)
+def test_commands_started_at_once_on_a_new_database_all_succeed(tmp_path: Path, database_url: str) -> None:
+    # A cron crawl and a status check starting together on a first run; `shops` is the cheapest
+    # command that creates the schema and records the shops.
+    config = write_config(tmp_path, database_url, {f"shop-{n}": f"http://127.0.0.1:9/{n}" for n in range(5)})
+    children = [start_policywatch(config, "shops", "--json") for _ in range(4)]
+    errors = [child.communicate(timeout=60)[1].strip() for child in children]
+    assert [error for child, error in zip(children, errors) if child.returncode] == []
