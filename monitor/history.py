@@ -73,10 +73,9 @@ def diff_versions(database: Database, shop: str, old_ref: str | None, new_ref: s
     from monitor.compare import compare_texts
 
     _known_shop(database, shop)
+    old = resolve_version(database, shop, old_ref) if old_ref is not None else None
     new = resolve_version(database, shop, new_ref)
-    if old_ref is not None:
-        old = resolve_version(database, shop, old_ref)
-    else:
+    if old is None:
         earlier = [version for version in database.versions(shop) if version.id < new.id]
         if not earlier:
             raise UsageError(f"shop {shop!r} has no version before {new.id} to compare with")
