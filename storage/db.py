@@ -15,12 +15,12 @@ from typing import Any
 
 from sqlalchemy import event, func
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col, create_engine, select
 
 from storage.blobs import BlobStore, DirectoryBlobStore
 from storage.errors import StorageError
-from storage.migrate import upgrade_schema
+from storage.migrate import schema_is_current, upgrade_schema
 from storage.models import Check, FindingRecord, Shop, Snapshot, Version
 from storage.outbox import OutboxEntry, add_deliveries
 from storage.records import (
@@ -88,6 +88,15 @@ class Database:
 
     def sync_shops(self, shops: Iterable[tuple[str, str, str | None]]) -> None:
         """Create or update the configured shops (name, url, language)."""
+        wanted = list(shops)
+        try:
+            self._sync_shops(wanted)
+        except StorageError as exc:
+            if not isinstance(exc.__cause__, IntegrityError):
+                raise
+            self._sync_shops(wanted)  # another process created the same shops at the same moment
+
+    def _sync_shops(self, shops: list[tuple[str, str, str | None]]) -> None:
         with self.session() as session:
             existing = {shop.name: shop for shop in session.exec(select(Shop))}
             for name, url, language in shops:
@@ -438,10 +447,14 @@ def _version(row: Version, shop_name: str) -> StoredVersion:
 
 def open_database(url: str, blobs_dir: Path, *, upgrade: bool = True) -> Database:
     """Open the database, bringing its schema to the current revision (or refusing with StorageError)."""
+    from storage.lock import schema_lock
+
     database = Database(url, DirectoryBlobStore(blobs_dir))
     if upgrade:
         try:
-            upgrade_schema(database.engine)
+            if not schema_is_current(database.engine):
+                with schema_lock(database):
+                    upgrade_schema(database.engine)
         except SQLAlchemyError as exc:
             raise StorageError(_describe(url, exc)) from exc
     return database

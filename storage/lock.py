@@ -61,12 +61,22 @@ def _busy() -> PassLockBusy:
 
 
 @contextmanager
-def _sqlite_lock(database: Database, wait: float | None) -> Iterator[None]:
+def schema_lock(database: Database) -> Iterator[None]:
+    """Serialize schema upgrades of processes that open a new database at the same moment."""
+    dialect = database.engine.dialect.name
+    lock = _postgres_lock if dialect == "postgresql" else _sqlite_lock
+    with lock(database, None, purpose="schema"):
+        yield
+
+
+@contextmanager
+def _sqlite_lock(database: Database, wait: float | None, purpose: str = "pass") -> Iterator[None]:
     path = database.url.removeprefix("sqlite:///")
     if not path or path == ":memory:":
         yield
         return
-    fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    suffix = ".lock" if purpose == "pass" else f".{purpose}.lock"
+    fd = os.open(f"{path}{suffix}", os.O_RDWR | os.O_CREAT, 0o644)
     try:
         start = time.monotonic()
         while True:
@@ -83,9 +93,10 @@ def _sqlite_lock(database: Database, wait: float | None) -> Iterator[None]:
 
 
 @contextmanager
-def _postgres_lock(database: Database, wait: float | None) -> Iterator[None]:
+def _postgres_lock(database: Database, wait: float | None, purpose: str = "pass") -> Iterator[None]:
     # The key is per database URL (schema included), so test schemas do not block each other.
-    key = int.from_bytes(hashlib.sha256(database.url.encode()).digest()[:8], "big", signed=True)
+    name = database.url if purpose == "pass" else f"{purpose}:{database.url}"
+    key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
     with database.engine.connect() as connection:
         start = time.monotonic()
         while not connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():

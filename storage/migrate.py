@@ -37,8 +37,15 @@ def current_revisions(engine: Engine) -> set[str]:
         return {row[0] for row in connection.execute(text("SELECT version_num FROM alembic_version"))}
 
 
+def schema_is_current(engine: Engine) -> bool:
+    return current_revisions(engine) == {HEAD_REVISION}
+
+
 def upgrade_schema(engine: Engine) -> None:
-    """Apply pending migrations; refuse a database written by a newer policywatch."""
+    """Apply pending migrations; refuse a database written by a newer policywatch.
+
+    Callers that may race with other processes hold ``storage.lock.schema_lock``.
+    """
     current = current_revisions(engine)
     if current == {HEAD_REVISION}:
         return

@@ -177,12 +177,6 @@ def test_a_bad_config_exits_2_with_one_line_and_creates_no_database(tmp_path: Pa
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=False,
-    reason="storage.migrate.upgrade_schema (run by storage.db.open_database) and Database.sync_shops run outside any lock: "
-    "processes starting at once on a new database race ('table shop already exists' on SQLite, "
-    "duplicate key on PostgreSQL). A race, so not strict: the test passes when no process loses it.",
-)
 def test_commands_started_at_once_on_a_new_database_all_succeed(tmp_path: Path, database_url: str) -> None:
     # A cron crawl and a status check starting together on a first run; `shops` is the cheapest
     # command that creates the schema and records the shops.
