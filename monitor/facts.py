@@ -88,6 +88,15 @@ def _generic_word(match: VendorMatch) -> bool:
     return surface.islower() and not _HOST.fullmatch(surface) and any(c.isupper() for c in match.vendor.name)
 
 
+def _link_of_named(match: VendorMatch, matches: list[VendorMatch]) -> bool:
+    # "Opt out of BlueKai at https://optout.oracle.com/": an address after a named party is
+    # where that party's page lives, not one more party (the host's owner).
+    return bool(_HOST.fullmatch(match.surface)) and any(
+        other.end <= match.start and other.vendor != match.vendor and not _HOST.fullmatch(other.surface)
+        for other in matches
+    )
+
+
 def _display_name(match: VendorMatch) -> str:
     """The registry spelling the text used: "Hermes Germany GmbH" is Hermes, "Meta Pixel" stays."""
     return _spelling(match.vendor, _POSSESSIVE.sub("", " ".join(match.surface.split())))
@@ -193,16 +202,14 @@ class FactExtractor:
         if book.matcher("processor.exclude").search(text) or not self._processing(context):
             return []
         facts = []
-        # Legal terms are no parties: "Rules" is not a vendor in "Binding Corporate Rules".
-        taken = [(h.start, h.end) for h in book.matcher("transfer.framework").hits(text)]
-        legal_terms = len(taken)
+        taken: list[tuple[int, int]] = []
         purposes = book.matcher("purpose.term").keys(text)
-        for match in self.vendors.find(text):
-            operator = _bracketed(text, taken[legal_terms:], match.start)
-            inside_term = any(s <= match.start < e for s, e in taken[:legal_terms])
+        matches = self.vendors.find(text)
+        for match in matches:
+            operator = _bracketed(text, taken, match.start)
             taken.append((match.start, match.end))
             # "Google Ads (Google Ireland Limited)": the bracket names who runs the product.
-            if not match.vendor.processor or operator or inside_term or _generic_word(match):
+            if not match.vendor.processor or operator or _generic_word(match) or _link_of_named(match, matches):
                 continue
             key = match.vendor.key
             facts.append(Fact("processor", ("party", key), _display_name(match), context.index))

@@ -41,7 +41,7 @@ ROLES = frozenset(
         "payment", "bnpl", "platform", "carrier", "email_marketing", "sms", "analytics",
         "advertising", "hosting", "cdn", "support", "chat", "reviews", "consent", "credit_check",
         "debt_collection", "fraud", "identity", "accounting", "social", "marketplace", "search",
-        "maps", "affiliate", "price_comparison", "bank", "insurance", "other",
+        "maps", "affiliate", "price_comparison", "bank", "insurance", "ai", "browser", "other",
     }
 )  # fmt: skip
 
@@ -333,7 +333,7 @@ class VendorRegistry:
                 candidates.append((start, end, vendor))
             elif self._is_host(lowered[start:end]):
                 foreign.append((start, end))
-        for match in self._name_pattern.finditer(lowered):
+        for match in self._name_matches(text, lowered):
             start, end = match.start(), self._end(text, match)
             # Inside someone else's host only a name spelled with its dot counts ("Real.de"),
             # not a label of it ("klarna.example.com", "mail.klarna.example.com").
@@ -357,6 +357,16 @@ class VendorRegistry:
             if vendor is not None and not any(s <= start and end <= e for s, e in emails):
                 found.append(VendorMatch(vendor, text[start:end], start, end))
         return found
+
+    def _name_matches(self, text: str, lowered: str) -> Iterator[re.Match[str]]:
+        # A spelling rejected for its case ("an Post" in German) must not hide a name that
+        # starts inside it ("Post & Paket"): the search goes on from the next character.
+        position = 0
+        while (match := self._name_pattern.search(lowered, position)) is not None:
+            yield match
+            entry = self._spellings.get(" ".join(match.group("name").split()))
+            rejected = entry is not None and entry.exact is not None and self._entry(text, match) is None
+            position = match.start() + 1 if rejected else max(match.end(), match.start() + 1)
 
     def _entry(self, text: str, match: re.Match[str]) -> _Spelling | None:
         """What a name match stands for, or None when its case says it is an ordinary word."""

@@ -419,3 +419,17 @@ def test_a_valid_table_becomes_a_frozen_vendor() -> None:
     )
     with pytest.raises(AttributeError):
         vendor.name = "Other"  # type: ignore[misc, union-attr]
+
+
+def test_legal_terms_with_a_capital_rules_name_no_vendor(registry: VendorRegistry) -> None:
+    for text in (
+        "Transfers within the group rely on Binding Corporate Rules.",
+        "Our transfers follow the Global Cross-Border Privacy Rules System.",
+    ):
+        assert keys(registry, text) == [], text
+    assert keys(registry, "Newsletters are sent with Rule.") == ["rule"]
+
+
+def test_a_name_rejected_for_its_case_does_not_hide_the_name_inside_it(registry: VendorRegistry) -> None:
+    assert keys(registry, "Wir geben Ihre Adresse an Post & Paket Deutschland weiter.") == ["deutsche_post"]
+    assert keys(registry, "Parcels in Ireland are delivered by An Post.") == ["an_post"]
