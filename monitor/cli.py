@@ -127,12 +127,16 @@ def shops(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
     """
     from monitor.report import shops_json, shops_text
 
+    from monitor.guard import flap_count
+
     config = _config(check_targets=False)
-    states = _database(config).shop_states()
+    database = _database(config)
+    states = database.shop_states()
+    flaps = {state.name: flap_count(database, state.name) for state in states}
     if as_json:
-        _print_json(shops_json(states))
+        _print_json(shops_json(states, flaps))
     else:
-        print(shops_text(states))
+        print(shops_text(states, flaps))
 
 
 @app.command()

@@ -92,6 +92,11 @@ class CrawlConfig(_Model):
     max_redirects: int = Field(5, ge=0, le=20)
     # Polite pause between two requests to the same host.
     delay: Duration = timedelta(seconds=0)
+    # A text equal to an earlier version becomes current again once seen on this many checks.
+    stable_checks: int = Field(2, ge=1, le=20)
+    # A page that looks wrong (other language, not a policy, collapsed, moved) is accepted as a
+    # structural change once seen on this many consecutive checks.
+    structural_checks: int = Field(3, ge=1, le=50)
 
     @field_validator("user_agent")
     @classmethod

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz
 
+from monitor.config import CrawlConfig
 from monitor.guard_page import score_page
 from monitor.language import detect_language
 from monitor.normalize import Document, text_hash
@@ -241,13 +242,9 @@ def review(
     return Verdict(False, "flap", returning=True, repeat=repeat, detail=f"same as version {earlier.id}")
 
 
-def guard_settings(crawl: object) -> GuardSettings:
-    """Settings from the ``[crawl]`` config section, defaults for the keys it does not have."""
-    defaults = GuardSettings()
-    return GuardSettings(
-        stable_checks=getattr(crawl, "stable_checks", defaults.stable_checks),
-        structural_checks=getattr(crawl, "structural_checks", defaults.structural_checks),
-    )
+def guard_settings(crawl: CrawlConfig) -> GuardSettings:
+    """Settings from the ``[crawl]`` config section."""
+    return GuardSettings(stable_checks=crawl.stable_checks, structural_checks=crawl.structural_checks)
 
 
 def flap_count(database: Database, shop: str) -> int:

@@ -42,6 +42,11 @@ def _unusable(check: CheckSummary) -> bool:
     return check.outcome == "empty" or check.decision == "unusable"
 
 
+def _held(check: CheckSummary) -> bool:
+    # A flap is the page alternating between known texts, not a page that looks wrong.
+    return bool(check.decision) and check.decision.startswith("held:") and check.decision != "held:flap"
+
+
 def _comparable(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
     return (parts.hostname or "").removeprefix("www."), parts.path.rstrip("/") or "/"
@@ -68,6 +73,8 @@ PROBLEMS = (
     Problem("unusable", 2, _unusable,
             lambda c, n: f"the page cannot be used as the policy ({c.detail or c.outcome}) for {n} checks"),
     Problem("redirected", 2, _redirected, lambda c, n: f"the policy page redirects to {c.final_url}"),
+    Problem("held", 2, _held, lambda c, n: f"the fetched page is held, not recorded ({c.detail or c.decision}) "
+                                           f"for {n} checks"),
 )
 
 

@@ -44,15 +44,17 @@ def shops_json(states: Sequence[ShopState], flaps: dict[str, int] | None = None)
     }
 
 
-def shops_text(states: Sequence[ShopState]) -> str:
-    rows = [("SHOP", "LAST CHECK", "STATUS", "LAST CHANGE", "VERSIONS")]
+def shops_text(states: Sequence[ShopState], flaps: dict[str, int] | None = None) -> str:
+    flaps = flaps or {}
+    rows = [("SHOP", "LAST CHECK", "STATUS", "LAST CHANGE", "VERSIONS", "FLAPS")]
     for state in states:
         status = state.last_outcome or "never checked"
         if state.last_status and state.last_outcome != "ok":
             status += f" {state.last_status}"
         if state.last_detail:
             status += f" ({state.last_detail})"
-        rows.append((state.name, _short(state.last_check_at), status, _short(state.last_change_at), str(state.versions)))
+        rows.append((state.name, _short(state.last_check_at), status, _short(state.last_change_at), str(state.versions),
+                     str(flaps.get(state.name, 0))))
     return _table(rows)
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from types import SimpleNamespace
 
 import pytest
 
+from monitor.config import CrawlConfig
 from monitor.guard import (
     FLAP,
     RETURNED,
@@ -209,8 +209,8 @@ def test_every_decision_fits_the_check_column() -> None:
 
 
 def test_settings_come_from_the_crawl_section_with_defaults() -> None:
-    assert guard_settings(SimpleNamespace(stable_checks=4)).stable_checks == 4
-    assert guard_settings(SimpleNamespace()) == GuardSettings()
+    assert guard_settings(CrawlConfig(stable_checks=4)).stable_checks == 4
+    assert guard_settings(CrawlConfig()) == GuardSettings()
 
 
 def test_each_language_has_the_same_page_kinds_and_its_examples_match() -> None:
