@@ -85,3 +85,15 @@ categories = ["monitoring"]
             check(database, index, Outcome.HTTP_ERROR, 410)
             run(database, config, index)
         assert changes_only.messages == [] and len(monitoring_only.messages) == 1
+
+
+def test_a_page_held_by_the_guard_for_two_checks_is_one_alert_but_flaps_are_not(tmp_path: Path, database_url: str) -> None:
+    with Receiver() as receiver:
+        config, database = setup(tmp_path, database_url, f'[[notify]]\nurl = "{receiver.url}"')
+        for index, decision in enumerate(["held:flap", "held:flap", "held:not_policy", "held:not_policy", "held:not_policy"]):
+            check(database, index, Outcome.OK, 200)
+            (pending,) = database.pending_checks("alpha")
+            database.settle_check(pending, decision, detail="login page")
+            run(database, config, index)
+        assert receiver.titles() == ["policywatch: monitoring problem with alpha: the fetched page is held, "
+                                     "not recorded (login page) for 2 checks"]
