@@ -48,6 +48,7 @@ _NAME = re.compile(r"[A-ZÀ-ÖØ-ÞА-ЯІЇЄҐ0-9][\w&'’.+-]*(?:\s[A-ZÀ-Ö�
 _LIST_END = re.compile(r"[.;:!?()]\s|[;()]|\s[-–—]\s")
 _OPERATOR = re.compile(r"\s*\(\s*(?:\w{1,6}\s+){0,2}[«\"„“]?")
 _HOST = re.compile(r"(?:https?://)?(?:[\w-]+\.)+[a-z]{2,24}(?:/\S*)?", re.IGNORECASE)
+_GROUP_BRACKET = re.compile(r"\s*\(")
 _POSSESSIVE = re.compile(r"(?:['’:]s|['’])$")
 # An age is a year-based duration right after a word about minors ("under 16 years").
 _AGE_GAP = 24
@@ -175,11 +176,12 @@ class FactExtractor:
             return indefinite if indefinite.entries else book.duration_probe()
         if fact.category == "children":
             return Matcher.of_patterns(value, [value])
-        if fact.category == "controller":
+        if fact.category == "controller" and kind != "role":
             if kind in ("id", "address"):
                 return book.matcher(f"controller.{'identifier' if kind == 'id' else 'address'}")
             return Matcher.of_patterns(value, [_loose(fact.label)])
-        return book.key_matcher((f"{fact.category}.term",), value)
+        # Facts read from one phrase kind: "term", "channel" (rights), "role" (controller).
+        return book.key_matcher((f"{fact.category}.{kind}",), value)
 
     def _in_context(self, kind: str, context: _Context) -> bool:
         matcher = self.book.matcher(kind)
@@ -215,14 +217,25 @@ class FactExtractor:
             facts.append(Fact("processor", ("party", key), _display_name(match), context.index))
             facts.extend(Fact("processor", ("role", key, p), p, context.index) for p in purposes)
         if book.matcher("processor.context").search(text) and not self._in_context("controller.context", context):
+            group = self._group_lists(text)
             for start, end, name in self._organisations(text) + self._listed(text):
-                if any(s <= end and start <= e for s, e in taken) or _bracketed(text, taken, start):
+                if any(s <= end and start <= e for s, e in taken + group) or _bracketed(text, taken, start):
                     continue
                 canonical = canonical_party_name(name)
                 if canonical:
                     facts.append(Fact("processor", ("party", canonical), name, context.index))
                 taken.append((start, end))
         return facts
+
+    def _group_lists(self, text: str) -> list[tuple[int, int]]:
+        """Brackets listing the controller's own group: "Acme and its subsidiaries (A, B)"."""
+        spans = []
+        for hit in self.book.matcher("processor.group").hits(text):
+            opening = _GROUP_BRACKET.match(text, hit.end)
+            if opening:
+                closing = text.find(")", opening.end())
+                spans.append((opening.end(), closing if closing >= 0 else len(text)))
+        return spans
 
     def _listed(self, text: str) -> list[tuple[int, int, str]]:
         """Names in a list after "we work with" / "vi samarbetar med": "Budbee och Instabox"."""
@@ -320,7 +333,14 @@ class FactExtractor:
         return self._terms("purpose", "purpose.term", context)
 
     def _rights(self, context: _Context) -> list[Fact]:
-        return self._terms("rights", "rights.term", context)
+        facts = self._terms("rights", "rights.term", context)
+        # How a right is exercised (a form, an app, a letter) counts where rights are the topic.
+        if self._in_context("rights.context", context):
+            facts.extend(
+                Fact("rights", ("channel", hit.key), f"{hit.key} channel", context.index)
+                for hit in self.book.matcher("rights.channel").hits(context.text)
+            )
+        return facts
 
     def _sharing(self, context: _Context) -> list[Fact]:
         if not self.book.matcher("sharing.context").search(context.text):
@@ -338,6 +358,13 @@ class FactExtractor:
             Fact("controller", ("id", re.sub(r"\W", "", hit_text).lower()), hit_text, context.index)
             for hit_text in (text[h.start : h.end] for h in book.matcher("controller.identifier").hits(text))
         ]
+        # Who answers for the data besides the controller: a DPO, an EU representative, a
+        # joint controller.
+        if not book.matcher("controller.definition").search(text):
+            facts.extend(
+                Fact("controller", ("role", hit.key), hit.key.replace("_", " "), context.index)
+                for hit in book.matcher("controller.role").hits(text)
+            )
         if not self._in_context("controller.context", context):
             return facts
         for address in _EMAIL.findall(text):

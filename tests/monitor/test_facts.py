@@ -48,3 +48,68 @@ def test_a_company_with_a_public_benefit_form_is_reported_by_its_brand() -> None
     base = "We share order data with our payment provider Stripe."
     new = policy(base, "Our assistant uses Anthropic, PBC, located in the United States, as its model provider.")
     assert added(run(policy(base), new)) == {"Anthropic"}
+
+
+def categories(old_sentence: str, new_sentence: str, heading: str = "Your rights") -> tuple[str, ...]:
+    old = f"# Policy\n\n## {heading}\n\n{old_sentence}\n"
+    new = f"# Policy\n\n## {heading}\n\n{new_sentence}\n"
+    return run(old, new).categories
+
+
+def test_a_new_way_to_exercise_rights_is_a_rights_change_in_every_language() -> None:
+    cases = [
+        ("To exercise your rights, write to privacy@shop.example.", "To exercise your rights, write to privacy@shop.example or use the form in our app."),
+        ("Pour exercer vos droits, écrivez à privacy@shop.example.", "Pour exercer vos droits, écrivez à privacy@shop.example ou par courrier."),
+        ("Um Ihre Rechte geltend zu machen, schreiben Sie an privacy@shop.example.", "Um Ihre Rechte geltend zu machen, nutzen Sie das Kontaktformular."),
+        ("För att utöva dina rättigheter, mejla privacy@shop.example.", "För att utöva dina rättigheter, mejla privacy@shop.example eller ring oss på telefonnummer 08-123 45."),
+        ("Щоб реалізувати свої права, напишіть на privacy@shop.example.", "Щоб реалізувати свої права, напишіть на privacy@shop.example або поштою."),
+    ]
+    for old, new in cases:
+        assert "rights" in categories(old, new), new
+        assert "rights" in categories(new, old), old
+
+
+def test_a_channel_named_outside_rights_is_no_rights_change() -> None:
+    old = "Orders are confirmed by e-mail."
+    new = "Orders are confirmed by e-mail and shown in our app."
+    assert "rights" not in categories(old, new, heading="Orders")
+
+
+def test_a_new_dpo_representative_or_joint_controller_is_a_controller_change() -> None:
+    base = "Harbour Cycles Ltd is the controller."
+    for sentence in (
+        "Our Data Protection Officer can be reached at dpo@harbour.example.",
+        "Notre représentant dans l'UE est joignable par courrier.",
+        "Für Live-Übertragungen sind wir und unser Partner gemeinsam Verantwortliche.",
+        "Vårt dataskyddsombud nås via e-post.",
+        "Наш представник у ЄС відповідає на запитання.",
+    ):
+        assert "controller" in categories(base, f"{base} {sentence}", heading="Who we are"), sentence
+
+
+def test_the_laws_definition_of_joint_controllers_is_no_controller_change() -> None:
+    base = "Harbour Cycles Ltd is the controller."
+    for definition in (
+        "Where two or more controllers jointly determine the purposes and means, they are joint controllers.",
+        "Lorsque deux responsables du traitement ou plus déterminent conjointement les finalités, ils sont responsables conjoints du traitement.",
+    ):
+        assert "controller" not in categories(base, f"{base}\n\n{definition}", heading="Definitions"), definition
+
+
+def test_the_controllers_subsidiaries_in_brackets_are_not_new_processors() -> None:
+    base = "Acme Inc. and its subsidiaries (Acme Labs, Inc. and Widget LLC) adhere to the Data Privacy Framework for personal data they receive."
+    cases = [
+        (base, base.replace("Widget LLC)", "Widget LLC, Gadget Inc.)")),
+        (
+            "Acme SAS et ses filiales (Acme Lab SARL) traitent vos données personnelles selon ces règles.",
+            "Acme SAS et ses filiales (Acme Lab SARL, Widget SAS) traitent vos données personnelles selon ces règles.",
+        ),
+        (
+            "Die Acme GmbH und ihre Tochtergesellschaften (Acme Labor GmbH) verarbeiten personenbezogene Daten nach diesen Regeln.",
+            "Die Acme GmbH und ihre Tochtergesellschaften (Acme Labor GmbH, Widget AG) verarbeiten personenbezogene Daten nach diesen Regeln.",
+        ),
+    ]
+    for old, new in cases:
+        assert "processor" not in categories(old, new, heading="Transfers"), new
+    shared = "We share your personal data with Gadget Inc., a member of our group."
+    assert "processor" in categories(base, f"{base} {shared}", heading="Transfers")
