@@ -26,7 +26,7 @@ from monitor.normalize_text import markdown_to_text, plain_text_to_text
 
 # Bump whenever the same input can give different text: versions made by an older
 # normalizer are then re-made as technical upgrades, never notified as changes.
-NORMALIZER_VERSION = "1"
+NORMALIZER_VERSION = "2"
 
 _SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t\f\v]")
 # Soft hyphens and zero-width characters are invisible on the page; editors insert and

@@ -22,7 +22,10 @@ _TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~<\"'])")
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)|!\[[^\]]*\]\[[^\]]*\]")
 # Link text may itself hold brackets from escapes, which are protected before this runs.
-_LINK = re.compile(r"\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'(][^)]*[\"')])?\s*\)")
+# Link text may hold one level of brackets: "[[email protected]](…/cdn-cgi/l/email-protection#…)".
+_LINK = re.compile(r"\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'(][^)]*[\"')])?\s*\)")
+# A link around an image (dropped) that a converter spread over several lines: "[\n\n](url)".
+_EMPTY_LINK = re.compile(r"\[\s*\]\(\s*<?[^)\s>]*>?(?:\s+[\"'(][^)]*[\"')])?\s*\)")
 _REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
 _REF_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s+\S+.*$")
 _AUTOLINK = re.compile(r"<((?:https?|mailto):[^>\s]+)>")
@@ -82,6 +85,7 @@ def _table_row(line: str) -> list[str]:
 
 def markdown_to_text(markdown: str, links: LinkPolicy | None = None) -> str:
     """Normalized text of a Markdown document."""
+    markdown = _EMPTY_LINK.sub("", _IMAGE.sub("", markdown))
     links = links or LinkPolicy.for_document(None, _hrefs(markdown))
     out: list[str] = []
     paragraph: list[str] = []

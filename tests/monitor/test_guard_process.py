@@ -136,7 +136,6 @@ def test_a_held_page_is_fetched_in_full_next_time(db: Database, config: Config) 
         assert validators == ((None, None) if day else ('"v0"', None))
 
 
-@pytest.mark.xfail(strict=True, reason="monitor/normalize keeps the target of a Markdown link whose text has brackets")
 def test_cloudflare_email_placeholders_alone_make_no_version(db: Database, config: Config) -> None:
     def markdown(code: str) -> bytes:
         contact = f"Write to [[email protected]](https://shop.example/cdn-cgi/l/email-protection#{code}) with questions."

@@ -256,3 +256,18 @@ def test_seed_policies_get_headings_and_a_language(seed: Path) -> None:
 def test_text_hash_ignores_whitespace_but_not_words() -> None:
     assert text_hash("a  b\n\nc") == text_hash("a b c")
     assert text_hash("a b c") != text_hash("a b d")
+
+
+def test_markdown_link_with_bracketed_text_loses_its_volatile_target() -> None:
+    first = normalize(b"# P\n\nWrite to [[email protected]](https://s.example/cdn-cgi/l/email-protection#aa11) today.\n",
+                      content_type="text/markdown")
+    second = normalize(b"# P\n\nWrite to [[email protected]](https://s.example/cdn-cgi/l/email-protection#bb22) today.\n",
+                       content_type="text/markdown")
+    assert first.text == second.text
+    assert "cdn-cgi" not in first.text
+
+
+def test_markdown_link_around_images_spread_over_lines_leaves_nothing() -> None:
+    badge = (b"# P\n\n[![Seal](data:image/svg+xml,x)\n\n![Seal](//seal.example/s?rid=1)\n\n"
+             b"](https://seal.example/validate?rid=1 \"Seal\")\n\nWe keep data for two years.\n")
+    assert normalize(badge, content_type="text/markdown").text == "# P\n\nWe keep data for two years.\n"
