@@ -48,12 +48,14 @@ def run_crawl(
     ``clock`` is read when the pass starts (which shops are due) and again before delivering,
     so that alerts for the versions this pass recorded are already due.
     """
-    from crawler.runner import run_pass  # the one lazy import of the crawler
-
     database = open_configured_database(config)
     with pass_lock(database, wait=0):
         shops = select_shops(config, database, names, everything, clock())
-        fetched = run_pass(config, shops, verbose=verbose) if shops else None
+        fetched = None
+        if shops:
+            from crawler.runner import run_pass  # the one lazy import of the crawler
+
+            fetched = run_pass(config, shops, verbose=verbose)
         processed = process_pending(database, config)
         delivered = notify_after_pass(database, config, now=clock())
     errors = [
@@ -66,6 +68,7 @@ def run_crawl(
         "unchanged": processed.unchanged,
         "new_versions": len(processed.versions),
         "material_changes": processed.material_changes,
+        "held": processed.held,
         "errors": errors,
         "deliveries": {"sent": delivered.sent, "failed": delivered.failed},
     }

@@ -105,6 +105,7 @@ def crawl_summary_text(summary: dict[str, Any]) -> str:
     line = (
         f"{summary['shops']} shops: {summary['fetched']} fetched, {summary['unchanged']} unchanged, "
         f"{summary['new_versions']} new versions, {summary['material_changes']} material changes, "
+        f"{summary.get('held', 0)} held, "
         f"{len(summary['errors'])} errors"
     )
     deliveries = summary.get("deliveries") or {}
