@@ -176,6 +176,8 @@ def _classify(old: Sequence[Sentence], new: Sequence[Sentence], gone: list[int],
             removed = _first_by_key(before, {f.key for f in before} - {f.key for f in after})
             added = [f for f in added if not kept_old.states(extractor, f)]
             removed = [f for f in removed if not kept_new.states(extractor, f)]
+            if category == "transfer":
+                removed, added = _net_recipients(removed, added)
         if category == "processor":
             findings.extend(_processor_findings(removed, added, before, after, old, new))
         else:
@@ -241,6 +243,22 @@ class _Kept:
             known = {f.key for f in extractor.extract(self.sentences, (index,), (category,))}
             self._cache[(index, category)] = known
         return known
+
+
+def _net_recipients(removed: list[Fact], added: list[Fact]) -> tuple[list[Fact], list[Fact]]:
+    """Recipients of one country that only replace each other are no transfer change.
+
+    Swapping one named provider in the United States for another is a processor change
+    (reported as such); one recipient more or fewer there changes where data goes.
+    """
+    gone = Counter(f.key[1] for f in removed if f.key[0] == "recipient")
+    came = Counter(f.key[1] for f in added if f.key[0] == "recipient")
+    balanced = {country for country in gone.keys() | came.keys() if gone[country] == came[country]}
+
+    def kept(facts: list[Fact]) -> list[Fact]:
+        return [f for f in facts if f.key[0] != "recipient" or f.key[1] not in balanced]
+
+    return kept(removed), kept(added)
 
 
 def _first_by_key(facts: list[Fact], keys: Counter[tuple[str, ...]] | set[tuple[str, ...]]) -> list[Fact]:

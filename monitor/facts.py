@@ -16,6 +16,7 @@ from functools import lru_cache
 from importlib import resources
 
 from monitor.errors import KnowledgeError
+from monitor.facts_match import Hit
 from monitor.phrases import DurationProbe, Matcher, PhraseBook, load_phrasebook
 from monitor.segment import Sentence
 from monitor.vendors import (
@@ -50,6 +51,8 @@ _OPERATOR = re.compile(r"\s*\(\s*(?:\w{1,6}\s+){0,2}[«\"„“]?")
 _HOST = re.compile(r"(?:https?://)?(?:[\w-]+\.)+[a-z]{2,24}(?:/\S*)?", re.IGNORECASE)
 _GROUP_BRACKET = re.compile(r"\s*\(")
 _POSSESSIVE = re.compile(r"(?:['’:]s|['’])$")
+# A negation applies to a mechanism named within a few words after it.
+_NEGATION_REACH = 30
 # An age is a year-based duration right after a word about minors ("under 16 years").
 _AGE_GAP = 24
 _AGE_MONTHS = range(10 * 12, 22 * 12)
@@ -169,6 +172,8 @@ class FactExtractor:
             vendor = self._vendor_by_key.get(value)
             words = (*vendor.spellings, *vendor.domains) if vendor else (fact.label,)
             return Matcher.of_patterns(value, [_loose(word) for word in words])
+        if fact.category == "transfer" and kind == "recipient":
+            return book.key_matcher(("transfer.destination",), value)
         if fact.category == "transfer":
             return book.key_matcher(("transfer.destination", "transfer.framework", "transfer.mechanism"), value)
         if fact.category == "retention":
@@ -278,14 +283,43 @@ class FactExtractor:
     def _transfer(self, context: _Context) -> list[Fact]:
         book, text = self.book, context.text
         frameworks = book.matcher("transfer.framework").hits(text)
-        facts = [Fact("transfer", ("mechanism", h.key), h.key, context.index) for h in frameworks]
+        negations = [h.end for h in book.matcher("transfer.negation").hits(text)] if frameworks else []
+        facts = [self._mechanism(h, negations, context.index) for h in frameworks]
         if not frameworks and not self._in_context("transfer.context", context):
             return facts
-        for hit in book.matcher("transfer.destination").hits(text):
+        destinations = book.matcher("transfer.destination").hits(text)
+        for hit in destinations:
             facts.append(Fact("transfer", ("destination", hit.key), text[hit.start : hit.end], context.index))
+        # "Anthropic, PBC, located in the United States": a named recipient in a country is
+        # a transfer of its own; a new one is a new transfer even where the country was named.
+        for party, name in self._recipients(text) if destinations else ():
+            for hit in destinations:
+                label = f"{name} ({text[hit.start : hit.end]})"
+                facts.append(Fact("transfer", ("recipient", hit.key, party), label, context.index))
         for hit in book.matcher("transfer.mechanism").hits(text):
             facts.append(Fact("transfer", ("mechanism", hit.key), hit.key, context.index))
         return facts
+
+    @staticmethod
+    def _mechanism(hit: Hit, negations: list[int], index: int) -> Fact:
+        # "will not rely on the UK Extension" and "relies on the UK Extension" are two facts.
+        if any(0 <= hit.start - end <= _NEGATION_REACH for end in negations):
+            return Fact("transfer", ("mechanism", hit.key, "not"), f"not {hit.key}", index)
+        return Fact("transfer", ("mechanism", hit.key), hit.key, index)
+
+    def _recipients(self, text: str) -> list[tuple[str, str]]:
+        """The parties a sentence names: registry processors and companies with a legal form."""
+        found = [
+            (match.vendor.key, match.vendor.name)
+            for match in self.vendors.find(text)
+            if match.vendor.processor and not _generic_word(match) and not _HOST.fullmatch(match.surface)
+        ]
+        group = self._group_lists(text)
+        for start, _, name in self._organisations(text):
+            canonical = _canonical(name)
+            if canonical and not any(s <= start < e for s, e in group):
+                found.append((canonical, name))
+        return found
 
     def _ages(self, text: str) -> list[tuple[int, int, int]]:
         minors = self.book.matcher("children.context").hits(text)

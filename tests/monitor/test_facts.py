@@ -113,3 +113,46 @@ def test_the_controllers_subsidiaries_in_brackets_are_not_new_processors() -> No
         assert "processor" not in categories(old, new, heading="Transfers"), new
     shared = "We share your personal data with Gadget Inc., a member of our group."
     assert "processor" in categories(base, f"{base} {shared}", heading="Transfers")
+
+
+def test_a_new_recipient_in_a_named_country_is_a_transfer_change() -> None:
+    cases = [
+        ("Stripe, located in the United States, processes payments.", "OpenAI, located in the United States, answers chat questions."),
+        ("Stripe, situé aux États-Unis, traite les paiements.", "OpenAI, situé aux États-Unis, répond aux questions du chat."),
+        ("Stripe mit Sitz in den USA verarbeitet Zahlungen.", "OpenAI mit Sitz in den USA beantwortet Chatfragen."),
+    ]
+    for kept, sentence in cases:
+        result = run(policy(kept), policy(kept, sentence))
+        assert "transfer" in result.categories, sentence
+    group = "We share your personal data with Acme Group Inc., located in the British Virgin Islands."
+    more = group.replace("Inc.,", "Inc., and Acme Holdings Ltd, both")
+    assert "transfer" in run(policy(group), policy(more)).categories
+
+
+def test_one_provider_replacing_another_in_the_same_country_is_no_transfer_change() -> None:
+    old = "Some providers, including Stripe and Mailchimp, may process data in the United States."
+    result = run(policy(old), policy(old.replace("Mailchimp", "Klaviyo")))
+    assert "processor" in result.categories
+    assert "transfer" not in result.categories
+
+
+def test_a_mechanism_no_longer_refused_is_a_transfer_change() -> None:
+    cases = [
+        ("We are certified under the DPF, but will not rely on the UK Extension.", "We are certified under the DPF and rely on the UK Extension."),
+        ("Le prestataire n'est pas certifié au titre du Data Privacy Framework.", "Le prestataire est certifié au titre du Data Privacy Framework."),
+        ("Der Anbieter ist nicht nach dem Data Privacy Framework zertifiziert.", "Der Anbieter ist nach dem Data Privacy Framework zertifiziert."),
+    ]
+    for old, new in cases:
+        assert "transfer" in categories(old, new, heading="Transfers"), new
+    same = "We rely on the UK Extension to the Data Privacy Framework."
+    assert not run(policy(same), policy(same.replace("We rely", "We do rely"))).material
+
+
+def test_leaving_a_country_is_a_destination_of_its_own() -> None:
+    kept = "Acme SA, based in Geneva, Switzerland, is the controller of your data."
+    for sentence in (
+        "If you are in Switzerland, your data may be transferred outside of Switzerland.",
+        "Vos données peuvent être transférées hors de Suisse.",
+        "Ihre Daten können außerhalb der Schweiz verarbeitet und übermittelt werden.",
+    ):
+        assert "transfer" in run(policy(kept), policy(kept, sentence)).categories, sentence
