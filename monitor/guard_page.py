@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from importlib import resources
 
 from monitor.errors import KnowledgeError
@@ -95,10 +95,30 @@ def policy_vocabularies() -> tuple[PolicyVocabulary, ...]:
     return tuple(vocabularies)
 
 
-@cache
-def _pattern(phrase: str) -> re.Pattern[str]:
-    # A stem or phrase starts at a word boundary and may run on into an inflection.
-    return re.compile(r"(?<!\w)" + re.escape(phrase))
+@dataclass(frozen=True)
+class _Finder:
+    """Finds which of many phrases occur in a text in one scan, overlapping ones included."""
+
+    pattern: re.Pattern[str]
+    shorter: dict[str, frozenset[str]]  # phrase -> the phrases that are its prefixes
+
+    def found(self, flat: str) -> set[str]:
+        found: set[str] = set()
+        for match in self.pattern.finditer(flat):
+            longest = match.group(1)
+            found.add(longest)
+            found |= self.shorter[longest]
+        return found
+
+
+@lru_cache(maxsize=8)
+def _finder(phrases: frozenset[str]) -> _Finder:
+    # A phrase starts at a word boundary and may run on into an inflection. The look-ahead
+    # matches at every word start (so phrases inside longer ones are seen), the longest first.
+    ordered = sorted(phrases, key=len, reverse=True)
+    pattern = re.compile(r"(?<!\w)(?=(" + "|".join(map(re.escape, ordered)) + "))")
+    shorter = {p: frozenset(q for q in phrases if q != p and p.startswith(q)) for p in phrases}
+    return _Finder(pattern, shorter)
 
 
 def _flat(text: str) -> str:
@@ -107,18 +127,19 @@ def _flat(text: str) -> str:
 
 def policy_terms(text: str, vocabularies: tuple[PolicyVocabulary, ...] | None = None) -> set[str]:
     """The distinct policy stems of any language that occur in ``text``."""
-    flat = _flat(text)
-    stems = {stem for vocabulary in vocabularies or policy_vocabularies() for stem in vocabulary.policy}
-    return {stem for stem in stems if _pattern(stem).search(flat)}
+    stems = frozenset(stem for vocabulary in vocabularies or policy_vocabularies() for stem in vocabulary.policy)
+    return _finder(stems).found(_flat(text))
 
 
 def page_kind(text: str, vocabularies: tuple[PolicyVocabulary, ...] | None = None) -> tuple[str, str] | None:
     """The first not-a-policy page kind whose phrase occurs in ``text``, with that phrase."""
-    flat = _flat(text)
-    for vocabulary in vocabularies or policy_vocabularies():
+    vocabularies = vocabularies or policy_vocabularies()
+    phrases = frozenset(p for vocabulary in vocabularies for kind in vocabulary.kinds for p in kind.phrases)
+    found = _finder(phrases).found(_flat(text))
+    for vocabulary in vocabularies:
         for kind in vocabulary.kinds:
             for phrase in kind.phrases:
-                if _pattern(phrase).search(flat):
+                if phrase in found:
                     return kind.name, phrase
     return None
 
