@@ -66,5 +66,5 @@ def test_the_demo_records_the_editorial_change_of_jj_media_as_not_material(demo_
 
 def test_the_demo_crawls_every_shop_without_errors(demo_output: str) -> None:
     first, second = (line for line in demo_output.splitlines() if line.startswith("5 shops:"))
-    assert "5 new versions, 0 material changes, 0 errors" in first
-    assert "2 new versions, 1 material changes, 0 errors" in second
+    assert "5 new versions, 0 material changes, 0 held, 0 errors" in first
+    assert "2 new versions, 1 material changes, 0 held, 0 errors" in second
