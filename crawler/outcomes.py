@@ -63,6 +63,7 @@ def outcome_of_response(response: Response) -> tuple[Outcome, str | None]:
 def outcome_of_failure(failure: Failure) -> tuple[Outcome, str]:
     """The outcome of a failed download, with a one-line detail."""
     error = failure.value
+    assert error is not None  # a Failure always wraps an exception
     detail = _one_line(error)
     for cause in _causes(error):
         for types, outcome in _BY_TYPE:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
-from typing import TYPE_CHECKING
+from typing import Any, TYPE_CHECKING
 
 from monitor.diff import Diff, WordOp
 
@@ -54,9 +54,9 @@ def _cell(diff: Diff, kind: str, side: str, index: int | None, partner: int | No
     return f'<td class="{kind}"><span id="{side}-{index}"{anchor}></span>{body}</td>'
 
 
-def _findings(summary: dict[str, object]) -> str:
+def _findings(summary: dict[str, Any]) -> str:
     items = []
-    for finding in summary.get("findings", []):  # type: ignore[union-attr]
+    for finding in summary.get("findings", []):
         parts = [f"<b>{escape(str(finding.get('category')))}</b> {escape(str(finding.get('change') or ''))}"]
         if finding.get("entity"):
             parts.append(escape(str(finding["entity"])))
@@ -69,11 +69,11 @@ def _findings(summary: dict[str, object]) -> str:
 
 
 def render_html(
-    diff: Diff, rows: list[Row], summary: dict[str, object], title: str, old_label: str, new_label: str
+    diff: Diff, rows: list[Row], summary: dict[str, Any], title: str, old_label: str, new_label: str
 ) -> str:
     """The whole page: header, classification, section index and the side-by-side table."""
     counts = ", ".join(f"{n} {op}" for op, n in diff.counts().items())
-    categories = ", ".join(str(c) for c in summary.get("categories", []))  # type: ignore[union-attr]
+    categories = ", ".join(str(c) for c in summary.get("categories", []))
     verdict = f'<p class="material">Material change: {escape(categories)}</p>' if summary.get("material") else ""
     sections = [
         f'<li><a href="#sec-{j}">{escape(s.text)}</a></li>' for j, s in enumerate(diff.new) if s.kind == "heading"
@@ -84,10 +84,10 @@ def render_html(
         words = row.change.words if row.change else ()
         old_index = row.old_index if row.kind not in ("insert", "move_to") else None
         new_index = row.new_index if row.kind not in ("delete", "move_from") else None
-        heading = any(
+        is_heading = any(
             i is not None and side[i].kind == "heading" for side, i in ((diff.old, old_index), (diff.new, new_index))
         )
-        classes = row.kind + (" heading" if heading else "")
+        classes = row.kind + (" heading" if is_heading else "")
         body_rows.append(
             f'<tr class="{classes}">{_cell(diff, row.kind, "old", old_index, row.new_index, words)}'
             f'{_cell(diff, row.kind, "new", new_index, row.old_index, words)}</tr>'

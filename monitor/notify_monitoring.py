@@ -44,7 +44,7 @@ def _unusable(check: CheckSummary) -> bool:
 
 def _held(check: CheckSummary) -> bool:
     # A flap is the page alternating between known texts, not a page that looks wrong.
-    return bool(check.decision) and check.decision.startswith("held:") and check.decision != "held:flap"
+    return (check.decision or "").startswith("held:") and check.decision != "held:flap"
 
 
 def _comparable(url: str) -> tuple[str, str]:
