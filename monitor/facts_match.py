@@ -56,6 +56,15 @@ class Matcher:
         for i, (_, _, literals) in enumerate(self._compiled):
             for literal in literals or ():
                 self._by_literal.setdefault(literal, []).append(i)
+        self._literal_set = frozenset(self._by_literal)
+        # The same sentence (and its heading) is asked about by several steps of extraction.
+        self._hits_of = lru_cache(maxsize=4096)(self._hits)
+        self._search_of = lru_cache(maxsize=4096)(self._search)
+
+    def forget(self) -> None:
+        """Drop the answers cached for texts seen so far (for honest timing)."""
+        self._hits_of.cache_clear()
+        self._search_of.cache_clear()
 
     @classmethod
     def of_patterns(cls, key: str, patterns: Iterable[str]) -> Matcher:
@@ -65,10 +74,14 @@ class Matcher:
     def _candidates(self, text: str) -> list[tuple[str, re.Pattern[str], tuple[str, ...] | None]]:
         """The patterns worth running on ``text``, each with the literals that put it there."""
         if self.index is not None:
+            # The index knows every kind's literals; only this matcher's matter here.
+            mine = self._literal_set.intersection(self.index.present(text))
+            if not mine and not self._always:
+                return []
             chosen: dict[int, list[str]] = {i: [] for i in self._always}
             by_literal = self._by_literal
-            for literal in self.index.present(text):
-                for i in by_literal.get(literal, ()):
+            for literal in mine:
+                for i in by_literal[literal]:
                     chosen.setdefault(i, []).append(literal)
             return [
                 (self._compiled[i][0], self._compiled[i][1], tuple(chosen[i]) if self._compiled[i][2] else None)
@@ -83,20 +96,27 @@ class Matcher:
 
     def hits(self, text: str) -> list[Hit]:
         """Non-overlapping hits, leftmost first, the longest of those starting together."""
+        # Only the phrase book's matchers cache (emptied by ``forget``); a probe runs once.
+        return list(self._hits_of(text) if self.index is not None else self._hits(text))
+
+    def search(self, text: str) -> bool:
+        return self._search_of(text) if self.index is not None else self._search(text)
+
+    def _hits(self, text: str) -> tuple[Hit, ...]:
         found: list[Hit] = []
         lowered = text.lower() if len(text) > _WINDOW_FROM else ""
         for key, regex, literals in self._candidates(text):
             found.extend(Hit(key, start, end) for start, end in _spans(regex, text, lowered, literals))
         if len(found) < 2:
-            return found
+            return tuple(found)
         found.sort(key=lambda hit: (hit.start, hit.start - hit.end))
         chosen: list[Hit] = []
         for hit in found:
             if not chosen or hit.start >= chosen[-1].end:
                 chosen.append(hit)
-        return chosen
+        return tuple(chosen)
 
-    def search(self, text: str) -> bool:
+    def _search(self, text: str) -> bool:
         lowered = text.lower() if len(text) > _WINDOW_FROM else ""
         return any(_spans(regex, text, lowered, literals, first=True) for _, regex, literals in self._candidates(text))
 

@@ -73,6 +73,7 @@ class PhraseBook:
     def forget_texts(self) -> None:
         """Drop the cached literal look-ups of texts seen so far (for honest timing)."""
         for matcher in self.kinds.values():
+            matcher.forget()
             if matcher.index is not None:
                 matcher.index.forget()
 
