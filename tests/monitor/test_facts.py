@@ -156,3 +156,16 @@ def test_leaving_a_country_is_a_destination_of_its_own() -> None:
         "Ihre Daten können außerhalb der Schweiz verarbeitet und übermittelt werden.",
     ):
         assert "transfer" in run(policy(kept), policy(kept, sentence)).categories, sentence
+
+
+def test_data_no_longer_kept_at_all_is_a_retention_change() -> None:
+    kept = "Order data is kept for 6 years under bookkeeping law."
+    for sentence in (
+        "Your live video stream will not be retained after the stream ends.",
+        "Votre flux vidéo ne sera pas conservé après la diffusion.",
+        "Ihr Videostream wird nach dem Ende nicht gespeichert.",
+        "Din videoström sparas inte efter sändningen.",
+        "Ваша відеотрансляція не зберігається після завершення.",
+    ):
+        result = run(policy(kept), policy(kept, sentence))
+        assert "retention" in result.categories, sentence
