@@ -9,19 +9,21 @@ and controller identity. What to match comes from the phrase data and the vendor
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 
-from monitor.errors import KnowledgeError
 from monitor.facts_match import Hit
+from monitor.party_names import (
+    HOST,
+    cached_canonical,
+    display_name,
+    generic_word,
+    legal_org_pattern,
+    link_of_named,
+)
 from monitor.phrases import DurationProbe, Matcher, PhraseBook, load_phrasebook
 from monitor.segment import Sentence
 from monitor.vendors import (
-    Vendor,
-    VendorMatch,
     VendorRegistry,
     canonical_party_name,
     load_vendors,
@@ -48,9 +50,7 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[\w-]+(?:\.[\w-]+)+")
 _NAME = re.compile(r"[A-ZÀ-ÖØ-ÞА-ЯІЇЄҐ0-9][\w&'’.+-]*(?:\s[A-ZÀ-ÖØ-ÞА-ЯІЇЄҐ0-9][\w&'’.+-]*){0,2}")
 _LIST_END = re.compile(r"[.;:!?()]\s|[;()]|\s[-–—]\s")
 _OPERATOR = re.compile(r"\s*\(\s*(?:\w{1,6}\s+){0,2}[«\"„“]?")
-_HOST = re.compile(r"(?:https?://)?(?:[\w-]+\.)+[a-z]{2,24}(?:/\S*)?", re.IGNORECASE)
 _GROUP_BRACKET = re.compile(r"\s*\(")
-_POSSESSIVE = re.compile(r"(?:['’:]s|['’])$")
 # A negation applies to a mechanism named within a few words after it.
 _NEGATION_REACH = 30
 # An age is a year-based duration right after a word about minors ("under 16 years").
@@ -82,48 +82,6 @@ def _bracketed(text: str, taken: list[tuple[int, int]], start: int) -> bool:
     return any(_OPERATOR.fullmatch(text, end, start) for _, end in taken if end <= start)
 
 
-# Party names repeat across sentences and versions; comparing them is the hot path.
-_canonical = lru_cache(maxsize=8192)(canonical_party_name)
-
-
-def _generic_word(match: VendorMatch) -> bool:
-    # "(e-mail, SMS, whatsapp)": a brand written all in lower case names a channel, not a party.
-    surface = match.surface
-    return surface.islower() and not _HOST.fullmatch(surface) and any(c.isupper() for c in match.vendor.name)
-
-
-def _link_of_named(match: VendorMatch, matches: list[VendorMatch]) -> bool:
-    # "Opt out of BlueKai at https://optout.oracle.com/": an address after a named party is
-    # where that party's page lives, not one more party (the host's owner).
-    return bool(_HOST.fullmatch(match.surface)) and any(
-        other.end <= match.start and other.vendor != match.vendor and not _HOST.fullmatch(other.surface)
-        for other in matches
-    )
-
-
-def _display_name(match: VendorMatch) -> str:
-    """The registry spelling the text used: "Hermes Germany GmbH" is Hermes, "Meta Pixel" stays."""
-    return _spelling(match.vendor, _POSSESSIVE.sub("", " ".join(match.surface.split())))
-
-
-@lru_cache(maxsize=4096)
-def _spelling(vendor: Vendor, surface: str) -> str:
-    canonical = _canonical(surface)
-    if _HOST.fullmatch(surface) or len(canonical.split()) < len(re.findall(r"\w+", surface)):
-        # A domain, or a company written with its legal form ("Hermes Germany GmbH",
-        # "Google Ireland Limited"): the party is the brand.
-        return vendor.name
-    best: tuple[int, int, str] | None = None
-    for spelling in vendor.spellings:
-        folded = _canonical(spelling)
-        if folded and (canonical == folded or canonical.startswith(folded + " ")):
-            # The most specific spelling ("Meta Pixel" over "Meta"), written the shortest way.
-            rank = (-len(folded), len(spelling), spelling)
-            if best is None or rank < best:
-                best = rank
-    return best[2] if best else surface
-
-
 @dataclass(frozen=True)
 class _Context:
     text: str
@@ -137,7 +95,7 @@ class FactExtractor:
     def __init__(self, book: PhraseBook | None = None, vendors: VendorRegistry | None = None) -> None:
         self.book = book or load_phrasebook()
         self.vendors = vendors or load_vendors()
-        self._legal_org = _legal_org_pattern()
+        self._legal_org = legal_org_pattern()
         self._vendor_by_key = {vendor.key: vendor for vendor in self.vendors}
         self._probes: dict[tuple[object, ...], Matcher | DurationProbe] = {}
 
@@ -216,10 +174,10 @@ class FactExtractor:
             operator = _bracketed(text, taken, match.start)
             taken.append((match.start, match.end))
             # "Google Ads (Google Ireland Limited)": the bracket names who runs the product.
-            if not match.vendor.processor or operator or _generic_word(match) or _link_of_named(match, matches):
+            if not match.vendor.processor or operator or generic_word(match) or link_of_named(match, matches):
                 continue
             key = match.vendor.key
-            facts.append(Fact("processor", ("party", key), _display_name(match), context.index))
+            facts.append(Fact("processor", ("party", key), display_name(match), context.index))
             facts.extend(Fact("processor", ("role", key, p), p, context.index) for p in purposes)
         if book.matcher("processor.context").search(text) and not self._in_context("controller.context", context):
             group = self._group_lists(text)
@@ -312,11 +270,11 @@ class FactExtractor:
         found = [
             (match.vendor.key, match.vendor.name)
             for match in self.vendors.find(text)
-            if match.vendor.processor and not _generic_word(match) and not _HOST.fullmatch(match.surface)
+            if match.vendor.processor and not generic_word(match) and not HOST.fullmatch(match.surface)
         ]
         group = self._group_lists(text)
         for start, _, name in self._organisations(text):
-            canonical = _canonical(name)
+            canonical = cached_canonical(name)
             if canonical and not any(s <= start < e for s, e in group):
                 found.append((canonical, name))
         return found
@@ -413,22 +371,3 @@ class FactExtractor:
         for _, _, name in self._organisations(text):
             facts.append(Fact("controller", ("organisation", canonical_party_name(name)), name, context.index))
         return facts
-
-
-@lru_cache(maxsize=1)
-def _legal_org_pattern() -> re.Pattern[str]:
-    # Names not in the registry are recognized by their legal form ("Oderland Webbhotell AB",
-    # "The Meet Group, Inc.", "ТОВ «Лавандова майстерня»"); the forms come from the registry's data.
-    path = resources.files("monitor") / "knowledge" / "legal_forms.toml"
-    try:
-        forms = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise KnowledgeError(f"legal_forms.toml: {exc}") from exc
-    suffix = "|".join(re.escape(f) for f in sorted(forms.get("suffixes", []), key=len, reverse=True))
-    prefix = "|".join(re.escape(f) for f in sorted(forms.get("prefixes", []), key=len, reverse=True))
-    # "and" is no connector: "Badoo and The Meet Group, Inc." names two parties.
-    word = r"(?:[A-ZÀ-ÖØ-ÞÅÄÖ][\w&'’.-]*|&|of|de|du|la|von)"
-    return re.compile(
-        rf"(?<![\w])(?:{word}\s){{0,3}}[A-ZÀ-ÖØ-ÞÅÄÖ][\w&'’.-]*,?\s(?-i:{suffix})(?![\w])"
-        rf"|(?-i:{prefix})\s*[«\"„“]?[А-ЯІЇЄҐA-Z][^»\"”,;.]{{1,60}}[»\"”]?"
-    )
