@@ -1,0 +1,1 @@
+"""Everything after the snapshot: normalize, version, diff, classify, notify, schedule, CLI."""

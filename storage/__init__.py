@@ -1,0 +1,1 @@
+"""Persistence: SQLModel tables, queries, migrations and the snapshot blob store."""

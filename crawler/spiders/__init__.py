@@ -1,0 +1,1 @@
+"""Spiders of the crawler (one: ``PolicySpider``)."""
