@@ -149,15 +149,18 @@ def history(
 
     Example: policywatch history jcarpart
     """
+    from monitor.guard import flap_count
     from monitor.history import versions
     from monitor.report import history_json, history_text
 
     database = _database(_config(check_targets=False))
     found = versions(database, shop)
+    held = {d: n for d, n in database.decision_counts(shop).items() if d.startswith("held:")}
+    flaps = flap_count(database, shop)
     if as_json:
-        _print_json(history_json(shop, found))
+        _print_json(history_json(shop, found, held=held, flaps=flaps))
     else:
-        print(history_text(shop, found))
+        print(history_text(shop, found, held=held, flaps=flaps))
 
 
 @app.command()

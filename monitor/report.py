@@ -72,9 +72,13 @@ def _change_label(version: StoredVersion, first: bool) -> str:
     return label + (" · structural" if version.structural else "")
 
 
-def history_json(shop: str, versions: Sequence[StoredVersion]) -> dict[str, Any]:
+def history_json(
+    shop: str, versions: Sequence[StoredVersion], *, held: dict[str, int] | None = None, flaps: int = 0
+) -> dict[str, Any]:
     return {
         "shop": shop,
+        "flaps": flaps,
+        "held_checks": dict(held or {}),
         "versions": [
             {
                 "id": version.id,
@@ -92,13 +96,21 @@ def history_json(shop: str, versions: Sequence[StoredVersion]) -> dict[str, Any]
     }
 
 
-def history_text(shop: str, versions: Sequence[StoredVersion]) -> str:
+def history_text(
+    shop: str, versions: Sequence[StoredVersion], *, held: dict[str, int] | None = None, flaps: int = 0
+) -> str:
     if not versions:
         return f"{shop}: no versions yet"
     rows = [("ID", "FIRST SEEN", "LAST SEEN", "CHANGE")]
     for index, version in enumerate(versions):
         rows.append((str(version.id), _short(version.first_seen), _short(version.last_seen), _change_label(version, index == 0)))
-    return _table(rows)
+    lines = [_table(rows)]
+    if held:
+        reasons = ", ".join(f"{decision.removeprefix('held:')} {count}" for decision, count in sorted(held.items()))
+        lines.append(f"held checks (not recorded as versions): {reasons}")
+    if flaps:
+        lines.append(f"flaps (returns to an earlier text): {flaps}")
+    return "\n".join(lines)
 
 
 def crawl_summary_text(summary: dict[str, Any]) -> str:

@@ -138,3 +138,19 @@ def test_every_command_of_the_interface_spec_exists_and_has_help(runner: CliRunn
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0, f"{command}: {result.output}"
         assert "Example:" in result.stdout, command
+
+
+def test_history_shows_why_checks_were_held(runner: CliRunner, imported: Path, database_url: str, tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from storage.db import open_database
+    from storage.records import FetchRecord, Outcome
+
+    database = open_database(database_url, tmp_path / "blobs")
+    database.record_fetch(FetchRecord("jcarpart", "https://jcarpart.example/p", Outcome.OK, datetime.now(UTC), 200,
+                                      body=b"<p>Just a moment...</p>", headers={"content-type": "text/html"}))
+    (check,) = database.pending_checks("jcarpart")
+    database.settle_check(check, "held:not_policy", detail="challenge page")
+    history = json.loads(invoke(runner, imported, "history", "jcarpart", "--json").stdout)
+    assert history["held_checks"] == {"held:not_policy": 1}
+    assert "held checks (not recorded as versions): not_policy 1" in invoke(runner, imported, "history", "jcarpart").stdout
