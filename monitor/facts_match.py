@@ -46,20 +46,28 @@ class Matcher:
     def __init__(self, entries: Iterable[PhraseEntry], index: LiteralIndex | None = None) -> None:
         self.entries = tuple(entries)
         self.index = index
-        # Patterns are words or phrases: they never start or end inside another word.
-        self._compiled = [
-            (entry.key, re.compile(rf"(?<!\w)(?:{entry.pattern})(?!\w)", re.IGNORECASE), required_literals(entry.pattern))
-            for entry in self.entries
-        ]
-        self._always = [i for i, (_, _, literals) in enumerate(self._compiled) if literals is None]
+        self._keys = [entry.key for entry in self.entries]
+        self._literals = [required_literals(entry.pattern) for entry in self.entries]
+        # Compiling is most of the cost of a cold start and most patterns never get a text
+        # holding their literals: each is compiled when first needed.
+        self._regexes: list[re.Pattern[str] | None] = [None] * len(self.entries)
+        self._always = [i for i, literals in enumerate(self._literals) if literals is None]
         self._by_literal: dict[str, list[int]] = {}
-        for i, (_, _, literals) in enumerate(self._compiled):
+        for i, literals in enumerate(self._literals):
             for literal in literals or ():
                 self._by_literal.setdefault(literal, []).append(i)
         self._literal_set = frozenset(self._by_literal)
         # The same sentence (and its heading) is asked about by several steps of extraction.
         self._hits_of = lru_cache(maxsize=4096)(self._hits)
         self._search_of = lru_cache(maxsize=4096)(self._search)
+
+    def _regex(self, i: int) -> re.Pattern[str]:
+        regex = self._regexes[i]
+        if regex is None:
+            # Patterns are words or phrases: they never start or end inside another word.
+            regex = re.compile(rf"(?<!\w)(?:{self.entries[i].pattern})(?!\w)", re.IGNORECASE)
+            self._regexes[i] = regex
+        return regex
 
     def forget(self) -> None:
         """Drop the answers cached for texts seen so far (for honest timing)."""
@@ -84,13 +92,13 @@ class Matcher:
                 for i in by_literal[literal]:
                     chosen.setdefault(i, []).append(literal)
             return [
-                (self._compiled[i][0], self._compiled[i][1], tuple(chosen[i]) if self._compiled[i][2] else None)
+                (self._keys[i], self._regex(i), tuple(chosen[i]) if self._literals[i] else None)
                 for i in sorted(chosen)
             ]
         lowered = text.lower()
         return [
-            (key, regex, literals)
-            for key, regex, literals in self._compiled
+            (self._keys[i], self._regex(i), literals)
+            for i, literals in enumerate(self._literals)
             if literals is None or any(literal in lowered for literal in literals)
         ]
 
@@ -130,9 +138,9 @@ class Matcher:
         locate the few places worth a closer look. ``lowered`` is ``text.lower()``.
         """
         found: list[int] = []
-        for _, regex, literals in self._compiled:
+        for i, literals in enumerate(self._literals):
             if literals is None:
-                found.extend(m.start() for m in regex.finditer(text))
+                found.extend(m.start() for m in self._regex(i).finditer(text))
                 continue
             for literal in literals:
                 at = lowered.find(literal)
@@ -212,9 +220,18 @@ class LiteralIndex:
 def required_literals(pattern: str) -> tuple[str, ...] | None:
     """Lower-case strings one of which every match of ``pattern`` contains, if it can tell."""
     try:
-        parsed = _parser.parse(pattern, re.IGNORECASE)
+        return pattern_literals(pattern)
     except re.error:
         return None
+
+
+@lru_cache(maxsize=None)
+def pattern_literals(pattern: str) -> tuple[str, ...] | None:
+    """``required_literals``, raising ``re.error`` for a pattern that does not parse.
+
+    Parsing is the cheap half of compiling: it checks a pattern at load time, once.
+    """
+    parsed = _parser.parse(pattern, re.IGNORECASE)
     found = _required(list(parsed))
     if not found or min(len(literal) for literal in found) < 2:
         return None

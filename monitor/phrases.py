@@ -20,6 +20,7 @@ from monitor.facts_match import (
     LiteralIndex,
     Matcher,
     PhraseEntry,
+    pattern_literals,
     required_literals,
 )
 
@@ -194,7 +195,7 @@ def _entry(name: str, language: str, kind: str, position: int, item: object) -> 
     if not all(isinstance(v, str) and v for v in item.values()):
         raise KnowledgeError(f"{where}: key, pattern and example must be non-empty strings")
     try:
-        re.compile(item["pattern"])
+        pattern_literals(item["pattern"])
     except re.error as exc:
         raise KnowledgeError(f"{where}.pattern: {exc}") from exc
     return PhraseEntry(language, kind, item["key"], item["pattern"], item["example"])
