@@ -46,10 +46,10 @@ ROLES = frozenset(
 )  # fmt: skip
 
 _FIELDS = {"name", "role", "aliases", "domains", "formerly", "processor", "ambiguous", "exclude"}
-_SPACE = " "
-_END = ""
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PUNCTUATION = re.compile(r"[^\w\s]+")
+# Where a name may start: a run of word characters not glued to a word or an address.
+_WORD_RUN = re.compile(r"(?<![\w@])\w+")
 # Host names are looked for around a dot between letters, which is rare in prose: scanning
 # every word for a host would cost more than matching all the vendor names.
 _DOTTED = re.compile(r"[a-z0-9]\.[a-z]")
@@ -150,6 +150,7 @@ def _legal_form_pattern() -> tuple[re.Pattern[str], re.Pattern[str]]:
     )
 
 
+@lru_cache(maxsize=16384)
 def canonical_party_name(name: str) -> str:
     """The comparable form of a party name: legal forms, punctuation and case removed.
 
@@ -172,36 +173,24 @@ def _registrable_label(host: str, second_level: frozenset[str]) -> tuple[str, st
     return labels[-width - 1], ".".join(labels[-width:])
 
 
-def _trie_pattern(words: Iterable[str]) -> str:
-    """One regex alternation shaped as a prefix trie: fast, and longest spelling first."""
-    trie: dict[str, Any] = {}
-    for word in words:
-        node = trie
-        for char in word:
-            node = node.setdefault(char, {})
-        node[_END] = {}
-    return _render(trie)
-
-
-def _render(node: dict[str, Any]) -> str:
-    branches = []
-    for char, child in sorted(node.items()):
-        if char == _END:
-            continue
-        piece = r"\s+" if char == _SPACE else re.escape(char)
-        branches.append(piece + _render(child))
-    if not branches:
-        return ""
-    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-    return f"(?:{body})?" if _END in node else body
-
-
 @dataclass(frozen=True)
 class _Spelling:
     """What a lower-cased spelling in the matcher stands for."""
 
     vendor: Vendor | None  # None: an excluded phrase ("Times Square") that hides its name
     exact: frozenset[str] | None  # the only spellings accepted, for ambiguous vendors
+
+
+@dataclass(frozen=True)
+class _NameHit:
+    """A spelling found in the lower-cased text, with the legal form and possessive after it."""
+
+    key: str  # the spelling as stored: lower case, single spaces
+    start: int
+    name_end: int
+    legal: tuple[int, int] | None
+    possessive: str
+    end: int
 
 
 def _lower_same_length(text: str) -> str:
@@ -268,16 +257,20 @@ class VendorRegistry:
         # A label registered by two vendors ("google") says nothing on its own.
         self._by_label = {label: next(iter(vs)) for label, vs in labels.items() if len(vs) == 1}
         legal = "|".join(re.escape(form.lower()) for form in naming.suffixes)
-        legal = rf"(?:,?\s+(?:{legal}))+"
         possessive = "|".join(re.escape(p) for p in naming.possessives)
-        # One case-sensitive pass over a lower-cased copy of the text: Python's regex engine
-        # dispatches a trie of plain literals quickly, but not of case-insensitive ones. The
+        # Names are looked up by their first run of word characters, then compared as plain
+        # strings: building one regex of two thousand names cost most of a cold start. The
         # case that matters (ambiguous names, legal forms, "Stripes") is checked afterwards.
-        name = (
-            rf"(?P<name>{_trie_pattern(self._spellings)})"
-            rf"(?P<legal>{legal})?(?P<poss>{possessive})?(?![\w@])"
-        )
-        self._name_pattern = re.compile(rf"(?<![\w@]){name}")
+        self._tail = re.compile(rf"(?P<legal>(?:,?\s+(?:{legal}))+)?(?P<poss>{possessive})?(?![\w@])")
+        self._glued = tuple(p for p in naming.possessives if p.isalpha())
+        self._by_first: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        for key in self._spellings:
+            first = _WORD_RUN.match(key)
+            if first is not None:
+                self._by_first.setdefault(first.group(0), []).append((key, tuple(key.split(" "))))
+        for candidates in self._by_first.values():
+            # The longest spelling first: "google analytics" before "google".
+            candidates.sort(key=lambda c: len(c[0]), reverse=True)
 
     def _matched_spellings(self, vendor: Vendor) -> list[str]:
         # "Klarna AB" is "Klarna" followed by a legal form, and is matched that way, so that
@@ -334,10 +327,10 @@ class VendorRegistry:
             elif self._is_host(lowered[start:end]):
                 foreign.append((start, end))
         for match in self._name_matches(text, lowered):
-            start, end = match.start(), self._end(text, match)
+            start, end = match.start, self._end(text, match)
             # Inside someone else's host only a name spelled with its dot counts ("Real.de"),
             # not a label of it ("klarna.example.com", "mail.klarna.example.com").
-            dotted = "." in match.group("name")
+            dotted = "." in match.key
             if any(
                 start < f_end and f_start < end and (start != f_start or not dotted)
                 for f_start, f_end in foreign
@@ -358,35 +351,76 @@ class VendorRegistry:
                 found.append(VendorMatch(vendor, text[start:end], start, end))
         return found
 
-    def _name_matches(self, text: str, lowered: str) -> Iterator[re.Match[str]]:
+    def _name_matches(self, text: str, lowered: str) -> Iterator[_NameHit]:
         # A spelling rejected for its case ("an Post" in German) must not hide a name that
-        # starts inside it ("Post & Paket"): the search goes on from the next character.
+        # starts inside it ("Post & Paket"): the search goes on from the next word.
         position = 0
-        while (match := self._name_pattern.search(lowered, position)) is not None:
+        while (run := _WORD_RUN.search(lowered, position)) is not None:
+            match = self._name_at(lowered, run)
+            if match is None:
+                position = run.end()
+                continue
             yield match
-            entry = self._spellings.get(" ".join(match.group("name").split()))
+            entry = self._spellings.get(match.key)
             rejected = entry is not None and entry.exact is not None and self._entry(text, match) is None
-            position = match.start() + 1 if rejected else max(match.end(), match.start() + 1)
+            position = match.start + 1 if rejected else max(match.end, match.start + 1)
 
-    def _entry(self, text: str, match: re.Match[str]) -> _Spelling | None:
+    def _name_at(self, lowered: str, run: re.Match[str]) -> _NameHit | None:
+        """The longest spelling starting with this word run that a legal form, a possessive
+        or the end of the word may follow."""
+        word = run.group(0)
+        candidates = self._by_first.get(word, [])
+        for glued in self._glued:
+            # "Klarnas": the run holds the possessive.
+            if word.endswith(glued) and word[: -len(glued)] in self._by_first:
+                candidates = sorted(
+                    candidates + self._by_first[word[: -len(glued)]], key=lambda c: len(c[0]), reverse=True
+                )
+        for key, parts in candidates:
+            name_end = _spelled_at(lowered, run.start(), parts)
+            if name_end < 0:
+                continue
+            tail = self._tail.match(lowered, name_end)
+            if tail is not None:
+                legal = tail.span("legal") if tail.group("legal") else None
+                return _NameHit(key, run.start(), name_end, legal, tail.group("poss") or "", tail.end())
+        return None
+
+    def _entry(self, text: str, match: _NameHit) -> _Spelling | None:
         """What a name match stands for, or None when its case says it is an ordinary word."""
-        entry = self._spellings.get(" ".join(match.group("name").split()))
-        written = text[match.start("name") : match.end("name")]
+        entry = self._spellings.get(match.key)
+        written = text[match.start : match.name_end]
         if entry is None:
             return None
         if entry.exact is not None and " ".join(written.split()) not in entry.exact:
             return None  # "we bring", "Bring"
-        possessive = match.group("poss") or ""
-        if possessive.isalpha() and (match.group("legal") or not written[0].isupper()):
+        if match.possessive.isalpha() and (match.legal or not written[0].isupper()):
             return None  # "stripes" is a word, not Stripe's
         return entry
 
-    def _end(self, text: str, match: re.Match[str]) -> int:
+    def _end(self, text: str, match: _NameHit) -> int:
         """Where the mention ends: a legal form in another case is not one ("Klarna ab")."""
-        legal = match.span("legal")
-        if match.group("legal") and not self._legal_run.fullmatch(text, *legal):
-            return match.end("name")
-        return match.end()
+        if match.legal and not self._legal_run.fullmatch(text, *match.legal):
+            return match.name_end
+        return match.end
+
+
+def _spelled_at(lowered: str, start: int, parts: tuple[str, ...]) -> int:
+    """Where ``parts`` (a spelling's words) end when written from ``start``, white space of
+    any length between them; -1 when they are not written there."""
+    position = start
+    for number, part in enumerate(parts):
+        if number:
+            gap = position
+            while gap < len(lowered) and lowered[gap].isspace():
+                gap += 1
+            if gap == position:
+                return -1
+            position = gap
+        if not lowered.startswith(part, position):
+            return -1
+        position += len(part)
+    return position
 
 
 def _vendor(file: str, key: str, table: object) -> tuple[Vendor, tuple[str, ...]]:
