@@ -225,17 +225,31 @@ def required_literals(pattern: str) -> tuple[str, ...] | None:
         return None
 
 
-@lru_cache(maxsize=None)
 def pattern_literals(pattern: str) -> tuple[str, ...] | None:
     """``required_literals``, raising ``re.error`` for a pattern that does not parse.
 
     Parsing is the cheap half of compiling: it checks a pattern at load time, once.
     """
+    if pattern in _LITERALS:
+        return _LITERALS[pattern]
     parsed = _parser.parse(pattern, re.IGNORECASE)
     found = _required(list(parsed))
-    if not found or min(len(literal) for literal in found) < 2:
-        return None
-    return tuple(sorted(found))
+    literals = None if not found or min(len(literal) for literal in found) < 2 else tuple(sorted(found))
+    _LITERALS[pattern] = literals
+    return literals
+
+
+def known_literals(patterns: Iterable[str]) -> dict[str, tuple[str, ...] | None]:
+    """The literals of patterns already parsed, to be handed to ``remember_literals`` later."""
+    return {pattern: _LITERALS[pattern] for pattern in patterns if pattern in _LITERALS}
+
+
+def remember_literals(literals: dict[str, tuple[str, ...] | None]) -> None:
+    """Take the literals of patterns parsed by an earlier process (see ``knowledge_cache``)."""
+    _LITERALS.update(literals)
+
+
+_LITERALS: dict[str, tuple[str, ...] | None] = {}
 
 
 def _required(items: list[tuple[object, object]]) -> set[str] | None:

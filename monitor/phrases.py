@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from importlib.abc import Traversable
+from pathlib import Path
+
+from monitor import facts_match
 
 from monitor.errors import KnowledgeError
 from monitor.facts_match import (
@@ -20,9 +23,12 @@ from monitor.facts_match import (
     LiteralIndex,
     Matcher,
     PhraseEntry,
+    known_literals,
     pattern_literals,
+    remember_literals,
     required_literals,
 )
+from monitor.knowledge_cache import load_cached
 
 __all__ = [
     "Duration",
@@ -216,18 +222,14 @@ def load_phrasebook(directory: Traversable | None = None) -> PhraseBook:
 
     ``directory`` defaults to ``monitor/knowledge/phrases``; a language is one file there.
     """
-    languages: list[str] = []
-    entries: list[PhraseEntry] = []
-    numbers: dict[str, float] = {}
-    units: dict[str, str] = {}
-    for path in sorted((directory or _phrase_dir()).iterdir(), key=lambda p: p.name):
-        if not path.name.endswith(".toml"):
-            continue
-        lang_entries, lang_numbers, lang_units = read_language_file(path)
-        languages.append(path.name.removesuffix(".toml"))
-        entries.extend(lang_entries)
-        numbers.update(lang_numbers)
-        units.update(lang_units)
+    paths = sorted(
+        (path for path in (directory or _phrase_dir()).iterdir() if path.name.endswith(".toml")),
+        key=lambda p: p.name,
+    )
+    sources = [Path(__file__).read_bytes(), Path(facts_match.__file__).read_bytes()]
+    sources += [path.name.encode() + b"\0" + path.read_bytes() for path in paths]
+    languages, entries, numbers, units, literals = load_cached("phrases", sources, lambda: _merged(paths))
+    remember_literals(literals)
     by_kind: dict[str, list[PhraseEntry]] = {}
     for entry in entries:
         by_kind.setdefault(entry.kind, []).append(entry)
@@ -236,3 +238,21 @@ def load_phrasebook(directory: Traversable | None = None) -> PhraseBook:
     )
     kinds = {kind: Matcher(items, index) for kind, items in by_kind.items()}
     return PhraseBook(tuple(languages), tuple(entries), numbers, units, kinds)
+
+
+_Merged = tuple[list[str], list[PhraseEntry], dict[str, float], dict[str, str], dict[str, tuple[str, ...] | None]]
+
+
+def _merged(paths: list[Traversable]) -> _Merged:
+    """Every language file read, validated and merged, with the literals of each pattern."""
+    languages: list[str] = []
+    entries: list[PhraseEntry] = []
+    numbers: dict[str, float] = {}
+    units: dict[str, str] = {}
+    for path in paths:
+        lang_entries, lang_numbers, lang_units = read_language_file(path)
+        languages.append(path.name.removesuffix(".toml"))
+        entries.extend(lang_entries)
+        numbers.update(lang_numbers)
+        units.update(lang_units)
+    return languages, entries, numbers, units, known_literals(entry.pattern for entry in entries)

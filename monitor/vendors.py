@@ -31,10 +31,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from monitor.errors import KnowledgeError
+from monitor.knowledge_cache import load_cached
 
 ROLES = frozenset(
     {
@@ -489,4 +491,6 @@ def parse_vendors(file: str, data: dict[str, Any]) -> VendorRegistry:
 @lru_cache(maxsize=1)
 def load_vendors() -> VendorRegistry:
     """The registry of ``monitor/knowledge/vendors.toml``, loaded and validated once."""
-    return parse_vendors(*_resource("vendors.toml"))
+    folder = resources.files("monitor") / "knowledge"
+    sources = [Path(__file__).read_bytes()] + [(folder / name).read_bytes() for name in ("vendors.toml", "legal_forms.toml")]
+    return load_cached("vendors", sources, lambda: parse_vendors(*_resource("vendors.toml")))
