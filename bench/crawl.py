@@ -2,8 +2,9 @@
 
 Each of N shops lives on its own loopback address (127.x.y.z, all routed to ``lo`` on Linux)
 so per-host politeness applies. Measures, in one run: pages/s of a bare Scrapy spider that
-only downloads, pages/s of ``run_pass`` (+ ``monitor.process.process_pending`` when present),
-database bytes added per unchanged check (second pass, same pages), and peak RSS.
+only downloads, pages/s of ``run_pass`` (fetch + snapshot), pages/s of ``run_crawl`` (what
+``policywatch crawl --all`` runs: fetch + snapshot + normalize + version), database bytes
+added per unchanged check (second pass, same pages), and peak RSS.
 
     python bench/crawl.py --shops 2000
 """
@@ -16,6 +17,7 @@ import json
 import multiprocessing
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -177,28 +179,29 @@ def write_config(folder: Path, shops: int, port: int) -> Path:
     return path
 
 
-FULL = """
+FETCH = """
 import json, resource, sys, time
 from crawler.runner import run_pass
 from monitor.config import load_config
-from storage.db import open_database
 config = load_config(sys.argv[1])
-names = [shop.name for shop in config.shops]
 started = time.monotonic()
-report = run_pass(config, names)
-crawled = time.monotonic()
-processed = None
-try:
-    from monitor.process import process_pending
-except ImportError:
-    process_pending = None
-if process_pending is not None and sys.argv[2] == "process":
-    database = open_database(config.database_url, config.blobs_path)
-    process_pending(database, config)
-    database.engine.dispose()
-    processed = time.monotonic() - started
-print(json.dumps({"crawl_s": crawled - started, "total_s": processed, "by_outcome": report.by_outcome,
+report = run_pass(config, [shop.name for shop in config.shops])
+print(json.dumps({"crawl_s": time.monotonic() - started, "by_outcome": report.by_outcome,
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+# What `policywatch crawl --all` runs: fetch + snapshot, processing alongside, final drain.
+FULL = """
+import json, resource, sys, time
+from monitor.config import load_config
+from monitor.crawl_pass import run_crawl
+config = load_config(sys.argv[1])
+started = time.monotonic()
+summary = run_crawl(config, [], everything=True)
+peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+print(json.dumps({"total_s": time.monotonic() - started, "rss_mb": peak / 1024,
+                  "summary": {key: summary[key] for key in ("fetched", "unchanged", "new_versions", "held")},
+                  "errors": len(summary["errors"])}))
 """
 
 BARE = """
@@ -272,7 +275,7 @@ def main() -> None:
     parser.add_argument(
         "--no-process",
         action="store_true",
-        help="measure fetch + snapshot only (skip monitor.process)",
+        help="measure fetch + snapshot only (no end-to-end passes)",
     )
     args = parser.parse_args()
 
@@ -282,38 +285,45 @@ def main() -> None:
             folder = Path(tmp)
             config = write_config(folder, args.shops, args.port)
             bare = _run(BARE, config)
-            step = "skip" if args.no_process else "process"
-            first = _run(FULL, config, step)
-            database = folder / "bench.db"
-            blobs = folder / "bench.db-blobs"
-            after_first, blobs_first = _database_bytes(database), _blob_bytes(blobs)
-            second = _run(FULL, config, step)
-            after_second, blobs_second = _database_bytes(database), _blob_bytes(blobs)
+            fetch = _run(FETCH, config)
+            first = second = None
+            if not args.no_process:
+                # The end-to-end passes start from an empty database of their own.
+                (folder / "bench.db").unlink()
+                shutil.rmtree(folder / "bench.db-blobs")
+                first = _run(FULL, config)
+                database = folder / "bench.db"
+                blobs = folder / "bench.db-blobs"
+                after_first, blobs_first = _database_bytes(database), _blob_bytes(blobs)
+                second = _run(FULL, config)
+                after_second, blobs_second = _database_bytes(database), _blob_bytes(blobs)
     finally:
         for worker in workers:
             worker.kill()
 
     n = args.shops
     bare_rate = bare["pages"] / bare["crawl_s"]
-    crawl_rate = n / first["crawl_s"]
+    crawl_rate = n / fetch["crawl_s"]
     figures = {
         "shops": n,
         "bare_pages_per_s": round(bare_rate, 1),
         "fetch_snapshot_pages_per_s": round(crawl_rate, 1),
         "fetch_snapshot_vs_bare": round(crawl_rate / bare_rate, 2),
-        "end_to_end_pages_per_s": round(n / first["total_s"], 1)
-        if first["total_s"]
-        else None,
-        "end_to_end_vs_bare": round(n / first["total_s"] / bare_rate, 2)
-        if first["total_s"]
-        else None,
-        "first_pass_outcomes": first["by_outcome"],
-        "second_pass_outcomes": second["by_outcome"],
-        "db_bytes_per_unchanged_check": round((after_second - after_first) / n, 1),
-        "blob_bytes_added_by_second_pass": blobs_second - blobs_first,
-        "peak_rss_mb_crawl": round(max(first["rss_mb"], second["rss_mb"]), 1),
+        "fetch_outcomes": fetch["by_outcome"],
+        "peak_rss_mb_fetch": round(fetch["rss_mb"], 1),
         "peak_rss_mb_bare": round(bare["rss_mb"], 1),
     }
+    if first is not None and second is not None:
+        figures |= {
+            "end_to_end_pages_per_s": round(n / first["total_s"], 1),
+            "end_to_end_vs_bare": round(n / first["total_s"] / bare_rate, 2),
+            "first_pass": first["summary"] | {"errors": first["errors"]},
+            "second_pass": second["summary"] | {"errors": second["errors"]},
+            "db_bytes_per_unchanged_check": round((after_second - after_first) / n, 1),
+            "blob_bytes_added_by_second_pass": blobs_second - blobs_first,
+            # The largest of the crawl process and its processing workers.
+            "peak_rss_mb_crawl": round(max(first["rss_mb"], second["rss_mb"]), 1),
+        }
     print(json.dumps(figures, indent=2))
 
 

@@ -1,6 +1,7 @@
 """The snapshot step's Scrapy side: persist each ``FetchedPage`` through ``storage.db``.
 
-It only persists. Blobs, snapshot rows and check rows are ``Database.record_fetch``'s job.
+It only persists, in batches. Blobs, snapshot rows and check rows are the job of
+``Database.record_fetches``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,11 @@ from crawler.items import FetchedPage
 from storage.db import Database, open_database
 from storage.errors import StorageError
 from storage.records import FetchRecord
+
+# Rows are written in batches: one transaction per BATCH_SIZE items, or per BATCH_SECONDS
+# after the first waiting item. An item counts as recorded only once its batch committed.
+BATCH_SIZE = 50
+BATCH_SECONDS = 0.1
 
 # Sent once when storing fails (disk full, database gone), with ``error=StorageError``.
 # The runner listens for it and raises the error once the pass has stopped.
@@ -43,6 +49,9 @@ class SnapshotPipeline:
             4, thread_name_prefix="policywatch-blobs"
         )
         self._row_writer = ThreadPoolExecutor(1, thread_name_prefix="policywatch-rows")
+        # Items whose blob is on disk, waiting for the next batch of rows.
+        self._batch: list[tuple[FetchRecord, asyncio.Future[None]]] = []
+        self._timer: asyncio.TimerHandle | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -86,18 +95,47 @@ class SnapshotPipeline:
         loop = asyncio.get_running_loop()
         try:
             if record.body:
-                # Blob files can be written in parallel; record_fetch then finds the blob there.
+                # Blob files can be written in parallel; record_fetches then finds the blob there.
                 await loop.run_in_executor(
                     self._blob_writers, self.database.blobs.put, record.body
                 )
-            # One writer thread: parallel SQLite writers only wait on each other's locks.
-            await loop.run_in_executor(
-                self._row_writer, self.database.record_fetch, record
-            )
+            recorded: asyncio.Future[None] = loop.create_future()
+            self._batch.append((record, recorded))
+            if len(self._batch) >= BATCH_SIZE:
+                self._write_batch()
+            elif self._timer is None:
+                self._timer = loop.call_later(BATCH_SECONDS, self._write_batch)
+            await recorded
         except StorageError as error:
             self._fail(error)
             raise DropItem(f"not recorded: {error}", log_level="DEBUG") from error
         return item
+
+    def _write_batch(self) -> None:
+        """Record the waiting items in one transaction, on the one row-writer thread."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        batch, self._batch = self._batch, []
+        if not batch or self.database is None:
+            return
+        records = [record for record, _ in batch]
+        # One writer thread: parallel SQLite writers only wait on each other's locks.
+        written = asyncio.get_running_loop().run_in_executor(
+            self._row_writer, self.database.record_fetches, records
+        )
+
+        def settle(done: asyncio.Future[list[int]]) -> None:
+            error = done.exception()
+            for _, recorded in batch:
+                if recorded.done():  # its item was cancelled while the batch was written
+                    continue
+                if error is not None:
+                    recorded.set_exception(error)
+                else:
+                    recorded.set_result(None)
+
+        written.add_done_callback(settle)
 
     def _fail(self, error: StorageError) -> None:
         if self.failed:

@@ -1,4 +1,4 @@
-"""One crawl pass: fetch the due shops (Scrapy), process the new checks, deliver alerts.
+"""One crawl pass: fetch the due shops (Scrapy) while processing the new checks, deliver alerts.
 
 The whole pass runs under the database's pass lock, so two ``crawl`` processes never fetch
 and process the same shops at once. The crawler is reached through one lazy import of
@@ -15,7 +15,7 @@ from monitor.config import Config
 from monitor.database import open_configured_database
 from monitor.errors import UsageError
 from monitor.notify import notify_after_pass
-from monitor.process import process_pending
+from monitor.process import BackgroundProcessing, process_pending
 from storage.db import Database
 from storage.lock import pass_lock
 
@@ -53,10 +53,14 @@ def run_crawl(
         shops = select_shops(config, database, names, everything, clock())
         fetched = None
         if shops:
-            from crawler.runner import run_pass  # the one lazy import of the crawler
+            # Forked before Scrapy is imported; the workers process checks as they are stored.
+            with BackgroundProcessing(config) as background:
+                from crawler.runner import run_pass  # the one lazy import of the crawler
 
-            fetched = run_pass(config, shops, verbose=verbose)
-        processed = process_pending(database, config)
+                fetched = run_pass(config, shops, verbose=verbose)
+                processed = background.finish()
+        else:
+            processed = process_pending(database, config)
         delivered = notify_after_pass(database, config, now=clock())
     errors = [
         {"shop": shop, "outcome": outcome, "detail": detail} for shop, outcome, detail in (fetched.errors if fetched else [])

@@ -7,8 +7,15 @@ each step's logic lives in its own module.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Self
 
 from monitor.compare import compare_texts
 from monitor.config import Config, ShopConfig
@@ -16,7 +23,7 @@ from monitor.errors import NormalizeError
 from monitor.guard import ShopHistory, guard_settings, review
 from monitor.normalize import NORMALIZER_VERSION, Document, normalize, text_hash
 from monitor.notify_targets import version_outbox
-from storage.db import Database
+from storage.db import Database, open_database
 from storage.records import NewVersion, Outcome, PendingCheck, StoredFinding, StoredVersion
 
 
@@ -45,6 +52,15 @@ class ProcessReport:
     @property
     def material_changes(self) -> int:
         return sum(1 for event in self.versions if event.material)
+
+    def add(self, other: ProcessReport) -> None:
+        """Count ``other``'s checks into this report (the reports of parallel workers)."""
+        self.checks += other.checks
+        self.unchanged += other.unchanged
+        self.failed += other.failed
+        self.held += other.held
+        self.versions += other.versions
+        self.problems += other.problems
 
 
 def _document(database: Database, check: PendingCheck, shop: ShopConfig) -> Document:
@@ -120,41 +136,64 @@ def _process_check(
         report.failed += 1
         return
     digest = text_hash(document.text)
-    database.cache_text_hash(check.snapshot_id, digest, NORMALIZER_VERSION)
+    # Remembered on the snapshot in the transaction that settles the check: the next check
+    # of the same body skips normalization.
+    cached = (digest, NORMALIZER_VERSION)
     if latest is not None and latest.text_hash == digest:
-        database.settle_check(check, "unchanged", seen=True)
+        database.settle_check(check, "unchanged", seen=True, cached_text=cached)
         report.unchanged += 1
         return
+    versions, recent = database.guard_history(shop.name, check.id)
     verdict = review(
         document,
         language=shop.language,
-        history=ShopHistory(database.versions(shop.name), database.settled_checks(shop.name, check.id)),
+        history=ShopHistory(versions, recent),
         requested_url=check.url,
         final_url=check.final_url,
         settings=guard_settings(config.crawl),
     )
     if not verdict.accept:
-        database.settle_check(check, verdict.decision, detail=verdict.detail, forget_validators=True)
+        database.settle_check(
+            check, verdict.decision, detail=verdict.detail, forget_validators=True, cached_text=cached
+        )
         report.held += 1
         return
     new = new_version_from(document, latest, snapshot_id=check.snapshot_id, seen_at=check.at)
     new = replace(new, structural=verdict.structural)
     outbox = version_outbox(config, shop.name, new) if verdict.alerts else []
-    version_id = database.add_version(check, shop.name, new, outbox, decision=verdict.decision)
+    version_id = database.add_version(check, shop.name, new, outbox, decision=verdict.decision, cached_text=cached)
     report.versions.append(
         VersionEvent(shop.name, version_id, latest.id if latest else None, new.material, new.categories)
     )
 
 
-def process_pending(database: Database, config: Config, shops: Iterable[str] | None = None) -> ProcessReport:
-    """Process every stored check not processed yet (all shops, or the named ones)."""
-    wanted = set(shops) if shops is not None else None
-    report = ProcessReport()
+def drain_pending(
+    database: Database,
+    config: Config,
+    report: ProcessReport,
+    wanted: Collection[str] | None = None,
+    between: Callable[[], None] = lambda: None,
+) -> int:
+    """Process the pending checks of the wanted shops into ``report``; returns how many.
+
+    ``between`` runs after each check (a background worker looks for its parent there).
+    """
+    pending = set(database.pending_shop_names())
+    done = 0
     for shop in config.shops:
-        if wanted is not None and shop.name not in wanted:
+        if shop.name not in pending or (wanted is not None and shop.name not in wanted):
             continue
         for check in database.pending_checks(shop.name):
             _process_check(database, config, shop, check, report)
+            done += 1
+            between()
+    return done
+
+
+def process_pending(database: Database, config: Config, shops: Iterable[str] | None = None) -> ProcessReport:
+    """Process every stored check not processed yet (all shops, or the named ones)."""
+    report = ProcessReport()
+    drain_pending(database, config, report, set(shops) if shops is not None else None)
     return report
 
 
@@ -190,3 +229,114 @@ def reprocess(database: Database, config: Config, shops: Iterable[str] | None = 
         version_id = database.add_version(None, shop.name, new)
         report.versions.append(VersionEvent(shop.name, version_id, latest.id, False, (), technical=True))
     return report
+
+
+class BackgroundProcessing:
+    """Process checks in forked worker processes while a crawl stores them, then drain the rest.
+
+    The crawl keeps one core busy; the workers use the others, so most checks are processed
+    by the time the last page arrives. Each worker owns a fixed share of the shops, so no
+    check is ever processed twice. Workers are forked inside the caller's pass lock (they
+    inherit it) and exit at once when the caller dies, so a killed pass leaves no worker
+    behind; every check is settled in its own transaction, and the next pass continues.
+
+        with BackgroundProcessing(config) as background:
+            run_pass(...)
+            report = background.finish()
+    """
+
+    def __init__(self, config: Config, workers: int | None = None) -> None:
+        self.config = config
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self._running: list[tuple[BaseProcess, Connection]] = []
+
+    def __enter__(self) -> Self:
+        context = multiprocessing.get_context("fork")
+        for part in range(self.workers):
+            mine, theirs = context.Pipe()
+            worker = context.Process(
+                target=_work, args=(self.config, part, self.workers, theirs, mine), daemon=True
+            )
+            worker.start()
+            theirs.close()
+            self._running.append((worker, mine))
+        return self
+
+    def finish(self) -> ProcessReport:
+        """Let the workers process every check still pending, and return their joint report."""
+        report = ProcessReport()
+        failure: BaseException | None = None
+        for _, connection in self._running:
+            connection.send(_FINISH)
+        for worker, connection in self._running:
+            try:
+                kind, value = connection.recv()
+            except EOFError:
+                kind, value = "error", RuntimeError(f"a processing worker died (exit code {worker.exitcode})")
+            worker.join()
+            if kind == "error":
+                failure = failure or value
+            else:
+                report.add(value)
+        self._running = []
+        if failure is not None:
+            raise failure
+        return report
+
+    def __exit__(self, *exc_info: object) -> None:
+        # Left without ``finish`` (the crawl failed): stop after the current check; what is
+        # still pending is processed by the next pass.
+        for worker, connection in self._running:
+            connection.close()
+            worker.join()
+        self._running = []
+
+
+_FINISH = "finish"
+# How long an idle worker waits for new checks before it looks again.
+_IDLE_SECONDS = 0.1
+
+
+def _work(config: Config, part: int, parts: int, commands: Connection, parents_end: Connection) -> None:
+    parents_end.close()  # else the pipe never reports the parent's death
+    _die_with_parent()
+    finishing = False
+
+    def between() -> None:
+        nonlocal finishing
+        try:
+            while commands.poll():
+                finishing = commands.recv() == _FINISH or finishing
+        except (EOFError, OSError):
+            os._exit(1)  # the parent is gone: stop now, the next pass continues from here
+
+    try:
+        database = open_database(config.database_url, config.blobs_path, upgrade=False)
+        wanted = {shop.name for index, shop in enumerate(config.shops) if index % parts == part}
+        report = ProcessReport()
+        while True:
+            busy = drain_pending(database, config, report, wanted, between)
+            between()
+            if finishing and not busy:
+                break
+            if not busy and not finishing:
+                commands.poll(_IDLE_SECONDS)
+        database.engine.dispose()
+        commands.send(("report", report))
+    except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
+        try:
+            commands.send(("error", exc))
+        except Exception:  # an exception that cannot be pickled: its one line still is
+            commands.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+
+
+def _die_with_parent() -> None:
+    """On Linux, have the kernel kill this worker when its parent dies (even by ``kill -9``)."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+_PR_SET_PDEATHSIG = 1

@@ -162,48 +162,80 @@ class Database:
 
     def record_fetch(self, record: FetchRecord) -> int:
         """Store one fetch: the body as a blob (once), a snapshot row for a new body, a check row."""
-        blob_hash = self.blobs.put(record.body) if record.outcome is Outcome.OK and record.body else None
+        return self.record_fetches([record])[0]
+
+    def record_fetches(self, records: Sequence[FetchRecord]) -> list[int]:
+        """Store several fetches as ``record_fetch`` does, in one transaction; their check ids.
+
+        Every blob is on disk before the transaction that refers to it commits.
+        """
+        hashes = [self.blobs.put(r.body) if r.outcome is Outcome.OK and r.body else None for r in records]
         with self.session() as session:
-            shop = self._shop(session, record.shop)
-            snapshot_id = None
-            if blob_hash is not None:
-                snapshot = session.exec(
-                    select(Snapshot).where(Snapshot.shop_id == shop.id, Snapshot.blob_hash == blob_hash)
-                ).first()
-                if snapshot is None:
-                    headers = {k.lower(): v for k, v in record.headers.items() if k.lower() in _KEPT_HEADERS}
-                    snapshot = Snapshot(
-                        shop_id=_id(shop),
-                        blob_hash=blob_hash,
-                        fetched_at=record.at,
-                        status=record.status or 200,
-                        url=record.url,
-                        final_url=record.final_url or record.url,
-                        headers=headers,
-                        size=len(record.body or b""),
-                        elapsed_ms=record.elapsed_ms or 0,
+            names = {record.shop for record in records}
+            shops = {shop.name: shop for shop in session.exec(select(Shop).where(col(Shop.name).in_(names)))}
+            wanted = {digest for digest in hashes if digest is not None}
+            known = {
+                (snapshot.shop_id, snapshot.blob_hash): snapshot
+                for snapshot in session.exec(
+                    select(Snapshot).where(
+                        col(Snapshot.shop_id).in_([shop.id for shop in shops.values()]),
+                        col(Snapshot.blob_hash).in_(wanted),
                     )
-                    session.add(snapshot)
-                    session.flush()
-                snapshot_id = snapshot.id
-            if record.outcome is Outcome.OK:
-                headers = {k.lower(): v for k, v in record.headers.items()}
-                shop.etag = headers.get("etag")
-                shop.last_modified = headers.get("last-modified")
-                session.add(shop)
-            check = Check(
-                shop_id=_id(shop),
-                at=record.at,
-                outcome=record.outcome.value,
-                status=record.status,
-                snapshot_id=snapshot_id,
-                elapsed_ms=record.elapsed_ms,
-                detail=record.detail,
-            )
-            session.add(check)
+                )
+            } if wanted else {}
+            checks = []
+            for record, blob_hash in zip(records, hashes, strict=True):
+                shop = shops.get(record.shop)
+                if shop is None:
+                    raise StorageError(f"shop {record.shop!r} is not in the database")
+                checks.append(self._add_fetch(session, shop, record, blob_hash, known))
             session.flush()
-            assert check.id is not None
-            return check.id
+            return [_id(check) for check in checks]
+
+    def _add_fetch(
+        self,
+        session: Session,
+        shop: Shop,
+        record: FetchRecord,
+        blob_hash: str | None,
+        known: dict[tuple[int, str], Snapshot],
+    ) -> Check:
+        snapshot_id = None
+        if blob_hash is not None:
+            snapshot = known.get((_id(shop), blob_hash))
+            if snapshot is None:
+                headers = {k.lower(): v for k, v in record.headers.items() if k.lower() in _KEPT_HEADERS}
+                snapshot = Snapshot(
+                    shop_id=_id(shop),
+                    blob_hash=blob_hash,
+                    fetched_at=record.at,
+                    status=record.status or 200,
+                    url=record.url,
+                    final_url=record.final_url or record.url,
+                    headers=headers,
+                    size=len(record.body or b""),
+                    elapsed_ms=record.elapsed_ms or 0,
+                )
+                session.add(snapshot)
+                session.flush()
+                known[(_id(shop), blob_hash)] = snapshot
+            snapshot_id = snapshot.id
+        if record.outcome is Outcome.OK:
+            headers = {k.lower(): v for k, v in record.headers.items()}
+            shop.etag = headers.get("etag")
+            shop.last_modified = headers.get("last-modified")
+            session.add(shop)
+        check = Check(
+            shop_id=_id(shop),
+            at=record.at,
+            outcome=record.outcome.value,
+            status=record.status,
+            snapshot_id=snapshot_id,
+            elapsed_ms=record.elapsed_ms,
+            detail=record.detail,
+        )
+        session.add(check)
+        return check
 
     def pending_checks(self, shop_name: str) -> list[PendingCheck]:
         """The shop's checks after its processing cursor, oldest first."""
@@ -233,12 +265,28 @@ class Database:
                 for check, snapshot in rows
             ]
 
+    def pending_shop_names(self) -> list[str]:
+        """Shops with checks after their processing cursor, in one query (for a drain loop)."""
+        with self.session() as session:
+            rows = session.exec(
+                select(Shop.name)
+                .join(Check, col(Check.shop_id) == col(Shop.id))
+                .where(col(Check.id) > col(Shop.processed_through))
+                .distinct()
+            )
+            return list(rows)
+
     def cache_text_hash(self, snapshot_id: int, text_hash: str, normalizer_version: str) -> None:
         with self.session() as session:
-            snapshot = session.get(Snapshot, snapshot_id)
-            if snapshot is not None:
-                snapshot.text_hash, snapshot.normalizer_version = text_hash, normalizer_version
-                session.add(snapshot)
+            self._cache(session, snapshot_id, (text_hash, normalizer_version))
+
+    def _cache(self, session: Session, snapshot_id: int | None, cached_text: tuple[str, str] | None) -> None:
+        if snapshot_id is None or cached_text is None:
+            return
+        snapshot = session.get(Snapshot, snapshot_id)
+        if snapshot is not None:
+            snapshot.text_hash, snapshot.normalizer_version = cached_text
+            session.add(snapshot)
 
     def settle_check(
         self,
@@ -248,14 +296,18 @@ class Database:
         seen: bool = False,
         detail: str | None = None,
         forget_validators: bool = False,
+        cached_text: tuple[str, str] | None = None,
     ) -> None:
         """Close a check without a new version; ``seen`` moves the latest version's last-seen.
 
         ``forget_validators`` drops the shop's ETag/Last-Modified: a page held back must be
         fetched in full next time, or a 304 would confirm the latest version instead.
+        ``cached_text`` (text hash, normalizer version) is remembered on the check's snapshot
+        in the same transaction, as ``cache_text_hash`` does.
         """
         with self.session() as session:
             shop = self._shop(session, check.shop)
+            self._cache(session, check.snapshot_id, cached_text)
             if forget_validators:
                 shop.etag = shop.last_modified = None
             if seen:
@@ -272,10 +324,16 @@ class Database:
         new: NewVersion,
         outbox: Sequence[OutboxEntry] = (),
         decision: str = "new_version",
+        cached_text: tuple[str, str] | None = None,
     ) -> int:
-        """Record a new version, its findings and its ``outbox`` alerts; closes ``check`` in the same transaction."""
+        """Record a new version, its findings and its ``outbox`` alerts; closes ``check`` in the same transaction.
+
+        ``cached_text`` as for ``settle_check``.
+        """
         with self.session() as session:
             shop = self._shop(session, shop_name)
+            if check is not None:
+                self._cache(session, check.snapshot_id, cached_text)
             version = Version(
                 shop_id=_id(shop),
                 snapshot_id=new.snapshot_id,
@@ -384,15 +442,26 @@ class Database:
     def settled_checks(self, shop_name: str, before: int, limit: int = 20) -> list[SettledCheck]:
         """The shop's processed checks before check ``before``, newest first, with their text hash."""
         with self.session() as session:
+            return self._settled(session, self._shop(session, shop_name), before, limit)
+
+    def _settled(self, session: Session, shop: Shop, before: int, limit: int) -> list[SettledCheck]:
+        rows = session.exec(
+            select(Check.id, Check.decision, Snapshot.text_hash)
+            .join(Snapshot, isouter=True)
+            .where(Check.shop_id == shop.id, col(Check.id) < before, col(Check.decision).is_not(None))
+            .order_by(col(Check.id).desc())
+            .limit(limit)
+        )
+        return [SettledCheck(check_id or 0, decision, digest) for check_id, decision, digest in rows]
+
+    def guard_history(
+        self, shop_name: str, before: int, limit: int = 20
+    ) -> tuple[list[StoredVersion], list[SettledCheck]]:
+        """``versions`` and ``settled_checks`` of a shop read in one transaction."""
+        with self.session() as session:
             shop = self._shop(session, shop_name)
-            rows = session.exec(
-                select(Check.id, Check.decision, Snapshot.text_hash)
-                .join(Snapshot, isouter=True)
-                .where(Check.shop_id == shop.id, col(Check.id) < before, col(Check.decision).is_not(None))
-                .order_by(col(Check.id).desc())
-                .limit(limit)
-            )
-            return [SettledCheck(check_id or 0, decision, digest) for check_id, decision, digest in rows]
+            rows = session.exec(select(Version).where(Version.shop_id == shop.id).order_by(col(Version.id)))
+            return [_version(row, shop_name) for row in rows], self._settled(session, shop, before, limit)
 
     def decision_counts(self, shop_name: str) -> dict[str, int]:
         """How many of the shop's checks ended with each decision."""
@@ -406,7 +475,7 @@ class Database:
             return {decision: count for decision, count in rows if decision is not None}
 
 
-def _id(row: Shop) -> int:
+def _id(row: Shop | Check) -> int:
     """The id of a row read from the database (SQLModel types it optional for new rows)."""
     assert row.id is not None
     return row.id
