@@ -262,6 +262,11 @@ class BackgroundProcessing:
             self._running.append((worker, mine))
         return self
 
+    @property
+    def pids(self) -> list[int]:
+        """Process ids of the running workers."""
+        return [worker.pid for worker, _ in self._running if worker.pid is not None]
+
     def finish(self) -> ProcessReport:
         """Let the workers process every check still pending, and return their joint report."""
         report = ProcessReport()

@@ -11,7 +11,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.test import get_crawler
 
 from crawler.items import FetchedPage
-from crawler.pipelines import SnapshotPipeline, storage_failed
+from crawler.pipelines import BATCH_SIZE, SnapshotPipeline, storage_failed
 from storage.db import open_database
 from storage.errors import StorageError
 from storage.records import Outcome
@@ -96,3 +96,37 @@ def test_a_storage_failure_is_announced_once_and_drops_the_rest(tmp_path: Path) 
 
     asyncio.run(two_items())
     assert len(announced) == 1 and "blob" in str(announced[0])
+
+
+def test_items_arriving_together_are_all_recorded_in_batches(tmp_path: Path) -> None:
+    pipeline = _pipeline(tmp_path)
+    count = BATCH_SIZE + 7  # one full batch, and a rest written when its timer fires
+
+    async def together() -> None:
+        pages = [_page(Outcome.OK, f"<p>Policy {n}</p>".encode(), status=200) for n in range(count)]
+        await asyncio.gather(*(pipeline.process_item(page) for page in pages))
+
+    asyncio.run(together())
+    assert pipeline.database is not None
+    pending = pipeline.database.pending_checks("alpha")
+    assert len(pending) == count and len({check.snapshot_id for check in pending}) == count
+
+
+def test_a_batch_that_cannot_be_written_drops_all_its_items_and_is_announced_once(tmp_path: Path) -> None:
+    pipeline = _pipeline(tmp_path)
+    announced: list[StorageError] = []
+
+    def on_failed(error: StorageError) -> None:  # a named receiver: signals hold weak references
+        announced.append(error)
+
+    pipeline.crawler.signals.connect(on_failed, signal=storage_failed)
+
+    async def together() -> list[object]:
+        pages = [_page(Outcome.TIMEOUT), FetchedPage(shop="unknown", url="http://unknown.example/",
+                                                     outcome=Outcome.TIMEOUT, at=AT)]
+        return await asyncio.gather(*(pipeline.process_item(page) for page in pages), return_exceptions=True)
+
+    results = asyncio.run(together())
+    assert [type(result) for result in results] == [DropItem, DropItem]
+    assert len(announced) == 1 and "unknown" in str(announced[0])
+    assert pipeline.database is not None and pipeline.database.pending_checks("alpha") == []

@@ -112,3 +112,49 @@ def test_head_revision_constant_is_alembics_head() -> None:
     from storage.migrate import HEAD_REVISION, alembic_config
 
     assert ScriptDirectory.from_config(alembic_config()).get_heads() == [HEAD_REVISION]
+
+
+def test_fetches_recorded_together_get_checks_in_order_and_share_a_new_snapshot(db: Database) -> None:
+    ids = db.record_fetches([fetch(at=T0), fetch(at=T0 + timedelta(hours=1)), fetch(None, outcome=Outcome.TIMEOUT)])
+    pending = db.pending_checks("shop")
+    assert [check.id for check in pending] == ids == sorted(ids)
+    assert pending[0].snapshot_id is not None and pending[0].snapshot_id == pending[1].snapshot_id
+    assert (pending[2].outcome, pending[2].snapshot_id) == ("timeout", None)
+
+
+def test_a_batch_with_an_unknown_shop_records_none_of_its_fetches(db: Database) -> None:
+    stranger = FetchRecord("nope", "https://nope.example/", Outcome.TIMEOUT, T0)
+    with pytest.raises(StorageError, match="shop 'nope'"):
+        db.record_fetches([fetch(), stranger])
+    assert db.pending_checks("shop") == []
+
+
+def test_only_shops_with_unprocessed_checks_are_pending(db: Database) -> None:
+    db.sync_shops([("other", "https://other.example/privacy", None)])
+    assert db.pending_shop_names() == []
+    db.record_fetch(fetch())
+    assert db.pending_shop_names() == ["shop"]
+    (check,) = db.pending_checks("shop")
+    db.settle_check(check, "failed")
+    assert db.pending_shop_names() == []
+
+
+def test_settling_a_check_remembers_its_text_hash_on_the_snapshot(db: Database) -> None:
+    db.record_fetch(fetch())
+    (check,) = db.pending_checks("shop")
+    db.settle_check(check, "unchanged", cached_text=("digest", "9"))
+    db.record_fetch(fetch(at=T0 + timedelta(hours=1)))
+    (again,) = db.pending_checks("shop")
+    assert (again.cached_text_hash, again.cached_normalizer_version) == ("digest", "9")
+
+
+def test_guard_history_is_the_versions_and_the_settled_checks(db: Database) -> None:
+    db.record_fetch(fetch())
+    (check,) = db.pending_checks("shop")
+    first = db.add_version(check, "shop", version("a", T0, check.snapshot_id), cached_text=("hash-a", "1"))
+    db.record_fetch(fetch(at=T0 + timedelta(hours=1)))
+    (later,) = db.pending_checks("shop")
+    versions, recent = db.guard_history("shop", later.id)
+    assert [v.id for v in versions] == [first]
+    assert recent == db.settled_checks("shop", later.id)
+    assert [(c.id, c.decision, c.text_hash) for c in recent] == [(check.id, "new_version", "hash-a")]
