@@ -17,11 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from monitor.classify import Classification, classify
+from monitor.classify import Classification, classify, forget_texts
 from monitor.diff import diff_texts
 from monitor.facts import CATEGORIES
 from monitor.normalize import normalize_file
-from monitor.phrases import load_phrasebook
 from monitor.vendors import canonical_party_name
 
 CORE = ("processor", "transfer", "retention")
@@ -76,7 +75,7 @@ def run(old: str, new: str, language: str | None) -> tuple[Classification, float
     diff = diff_texts(old, new)
     best = float("inf")
     for _ in range(TIMING_RUNS):
-        load_phrasebook().forget_texts()
+        forget_texts()
         start = time.process_time()
         result = classify(old, new, diff, language=language)
         best = min(best, time.process_time() - start)

@@ -106,6 +106,11 @@ def _extractor() -> FactExtractor:
     return FactExtractor()
 
 
+def forget_texts() -> None:
+    """Drop the answers cached for the texts classified so far (benchmarks time cold runs)."""
+    _extractor().forget_texts()
+
+
 def sentence_key(text: str) -> str:
     """What must differ for a sentence to count as changed: words, not case or punctuation."""
     return " ".join(_NON_WORD.sub(" ", visible_text(text).casefold()).split())
@@ -120,11 +125,17 @@ def classify(old_text: str, new_text: str, diff: Diff | None = None, *, language
     """
     if diff is None:
         return classify_sentences(segment(old_text), segment(new_text))
-    # Sentences no change touches (and moves that kept their words) state the same facts on
-    # both sides; only the others can bring a difference.
-    gone = {c.old_index for c in diff.changes if c.old_index is not None and c.before != c.after}
-    came = {c.new_index for c in diff.changes if c.new_index is not None and c.before != c.after}
+    # Sentences no change touches (and moves or edits that kept their words, as
+    # ``classify_sentences`` compares them) state the same facts on both sides; only the
+    # others can bring a difference.
+    changes = [c for c in diff.changes if c.before != c.after and not _same_words(c.before, c.after)]
+    gone = {c.old_index for c in changes if c.old_index is not None}
+    came = {c.new_index for c in changes if c.new_index is not None}
     return _classify(diff.old, diff.new, sorted(gone), sorted(came))
+
+
+def _same_words(before: str | None, after: str | None) -> bool:
+    return before is not None and after is not None and sentence_key(before) == sentence_key(after)
 
 
 def classify_sentences(old: Sequence[Sentence], new: Sequence[Sentence]) -> Classification:

@@ -54,6 +54,6 @@ def load_cached(name: str, sources: Iterable[bytes], build: Callable[[], T]) -> 
         with os.fdopen(handle, "wb") as file:
             pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)
-    except (OSError, pickle.PicklingError):
+    except Exception:  # noqa: BLE001 - a value that cannot be stored is only not cached
         pass
     return value

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -73,6 +74,7 @@ class PhraseBook:
     numbers: dict[str, float]
     units: dict[str, str]  # unit word -> one of UNITS
     kinds: dict[str, Matcher]
+    index: LiteralIndex | None = None  # knows the unit words too
 
     def matcher(self, kind: str) -> Matcher:
         return self.kinds.get(kind) or _EMPTY
@@ -95,7 +97,9 @@ class PhraseBook:
     def durations(self, text: str) -> list[Duration]:
         """Every period stated in ``text``: a number (digits or a number word) and a unit."""
         found = []
-        for start, end, number, unit_word in _duration_probe(self).spans(text.lower()):
+        # The unit words a sentence holds are known from the index the matchers use anyway.
+        units = self.index.present(text).intersection(self.units) if self.index is not None else None
+        for start, end, number, unit_word in _duration_probe(self).spans(text.lower(), units):
             amount = self.numbers.get(number)
             if amount is None:
                 amount = float(number.replace(",", "."))
@@ -128,10 +132,14 @@ class DurationProbe:
             rf"(?<!\w)(?P<num>\d+(?:[.,]\d+)?|{words})[\s\u00a0-]*(?:\(\d+\)\s*)?$"
         )
 
-    def spans(self, lowered: str) -> list[tuple[int, int, str, str]]:
-        """(start, end, number, unit word) of each period in a lower-cased text, in order."""
+    def spans(self, lowered: str, present: Iterable[str] | None = None) -> list[tuple[int, int, str, str]]:
+        """(start, end, number, unit word) of each period in a lower-cased text, in order.
+
+        ``present``: the unit words known to be in the text, when the caller knows them.
+        """
         found: dict[int, tuple[int, int, str, str]] = {}
-        for unit in self._units:
+        units = self._units if present is None else sorted(present, key=len, reverse=True)
+        for unit in units:
             at = lowered.find(unit)
             while at >= 0:
                 end = at + len(unit)
@@ -228,16 +236,15 @@ def load_phrasebook(directory: Traversable | None = None) -> PhraseBook:
     )
     sources = [Path(__file__).read_bytes(), Path(facts_match.__file__).read_bytes()]
     sources += [path.name.encode() + b"\0" + path.read_bytes() for path in paths]
-    languages, entries, numbers, units, literals = load_cached("phrases", sources, lambda: _merged(paths))
-    remember_literals(literals)
+    languages, entries, numbers, units, parsed = load_cached("phrases", sources, lambda: _merged(paths))
+    remember_literals(parsed)
     by_kind: dict[str, list[PhraseEntry]] = {}
     for entry in entries:
         by_kind.setdefault(entry.kind, []).append(entry)
-    index = LiteralIndex(
-        literal for entry in entries for literal in (required_literals(entry.pattern) or ())
-    )
+    literals = [literal for entry in entries for literal in (required_literals(entry.pattern) or ())]
+    index = LiteralIndex([*literals, *units])
     kinds = {kind: Matcher(items, index) for kind, items in by_kind.items()}
-    return PhraseBook(tuple(languages), tuple(entries), numbers, units, kinds)
+    return PhraseBook(tuple(languages), tuple(entries), numbers, units, kinds, index)
 
 
 _Merged = tuple[list[str], list[PhraseEntry], dict[str, float], dict[str, str], dict[str, tuple[str, ...] | None]]

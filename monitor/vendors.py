@@ -50,8 +50,8 @@ ROLES = frozenset(
 _FIELDS = {"name", "role", "aliases", "domains", "formerly", "processor", "ambiguous", "exclude"}
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PUNCTUATION = re.compile(r"[^\w\s]+")
-# Where a name may start: a run of word characters not glued to a word or an address.
-_WORD_RUN = re.compile(r"(?<![\w@])\w+")
+_WORDS = re.compile(r"\w+")
+_NEXT_WORD = re.compile(r"\s+(\w+)")
 # Host names are looked for around a dot between letters, which is rare in prose: scanning
 # every word for a host would cost more than matching all the vendor names.
 _DOTTED = re.compile(r"[a-z0-9]\.[a-z]")
@@ -265,14 +265,39 @@ class VendorRegistry:
         # case that matters (ambiguous names, legal forms, "Stripes") is checked afterwards.
         self._tail = re.compile(rf"(?P<legal>(?:,?\s+(?:{legal}))+)?(?P<poss>{possessive})?(?![\w@])")
         self._glued = tuple(p for p in naming.possessives if p.isalpha())
-        self._by_first: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        # A spelling is found from its first word (its first run of word characters), then
+        # its first part ("google", "real.de"), then the word after it: a few dictionary
+        # look-ups wherever "the", "a" or "google" is written, whatever the registry's size.
+        self._heads: dict[str, list[str]] = {}
+        self._single: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        self._multi: dict[tuple[str, str], list[tuple[str, tuple[str, ...]]]] = {}
         for key in self._spellings:
-            first = _WORD_RUN.match(key)
-            if first is not None:
-                self._by_first.setdefault(first.group(0), []).append((key, tuple(key.split(" "))))
-        for candidates in self._by_first.values():
-            # The longest spelling first: "google analytics" before "google".
-            candidates.sort(key=lambda c: len(c[0]), reverse=True)
+            parts = tuple(key.split(" "))
+            first = _WORDS.match(key)
+            if first is None:
+                continue
+            heads = self._heads.setdefault(first.group(0), [])
+            if parts[0] not in heads:
+                heads.append(parts[0])
+            second = _WORDS.match(parts[1]) if len(parts) > 1 else None
+            if len(parts) == 1:
+                self._single.setdefault(parts[0], []).append((key, parts))
+            elif second is not None:
+                self._multi.setdefault((parts[0], second.group(0)), []).append((key, parts))
+            else:
+                # A second part that starts with punctuation ("& co"): looked at always.
+                self._single.setdefault(parts[0], []).append((key, parts))
+        self._word_regexes: dict[str, re.Pattern[str]] = {}
+        followers: dict[str, set[str]] = {}
+        for head, follower in self._multi:
+            followers.setdefault(head, set()).update([follower, *(follower + g for g in self._glued)])
+        self._needs = {
+            word: frozenset(follower for head in heads for follower in followers.get(head, ()))
+            for word, heads in self._heads.items()
+            if not any(head in self._single for head in heads)
+        }
+        # Every word a name may start with, possessive included: most sentences have none.
+        self._starts = frozenset(self._heads) | {word + g for word in self._heads for g in self._glued}
 
     def _matched_spellings(self, vendor: Vendor) -> list[str]:
         # "Klarna AB" is "Klarna" followed by a legal form, and is matched that way, so that
@@ -356,37 +381,64 @@ class VendorRegistry:
     def _name_matches(self, text: str, lowered: str) -> Iterator[_NameHit]:
         # A spelling rejected for its case ("an Post" in German) must not hide a name that
         # starts inside it ("Post & Paket"): the search goes on from the next word.
+        present = set(_WORDS.findall(lowered))
+        # "the" starts names ("The Trade Desk") only with one of their second words.
+        words = [w for w in self._starts.intersection(present) if not present.isdisjoint(self._needs.get(w, present))]
+        if not words:
+            return
+        starts = sorted(
+            (found.start(), word)
+            for word in words
+            for found in self._word_regex(word).finditer(lowered)
+            if found.start() == 0 or not _glued_before(lowered[found.start() - 1])
+        )
         position = 0
-        while (run := _WORD_RUN.search(lowered, position)) is not None:
-            match = self._name_at(lowered, run)
+        for start, word in starts:
+            if start < position:
+                continue
+            match = self._name_at(lowered, start, word)
             if match is None:
-                position = run.end()
                 continue
             yield match
             entry = self._spellings.get(match.key)
             rejected = entry is not None and entry.exact is not None and self._entry(text, match) is None
             position = match.start + 1 if rejected else max(match.end, match.start + 1)
 
-    def _name_at(self, lowered: str, run: re.Match[str]) -> _NameHit | None:
-        """The longest spelling starting with this word run that a legal form, a possessive
-        or the end of the word may follow."""
-        word = run.group(0)
-        candidates = self._by_first.get(word, [])
-        for glued in self._glued:
-            # "Klarnas": the run holds the possessive.
-            if word.endswith(glued) and word[: -len(glued)] in self._by_first:
-                candidates = sorted(
-                    candidates + self._by_first[word[: -len(glued)]], key=lambda c: len(c[0]), reverse=True
-                )
+    def _name_at(self, lowered: str, start: int, word: str) -> _NameHit | None:
+        """The longest spelling starting with this word that a legal form, a possessive or
+        the end of the word may follow."""
+        candidates: list[tuple[str, tuple[str, ...]]] = []
+        words = [word] + [word[: -len(g)] for g in self._glued if word.endswith(g)]  # "Klarnas"
+        for head in (head for w in words for head in self._heads.get(w, ())):
+            if not lowered.startswith(head, start):
+                continue
+            candidates += self._single.get(head, ())
+            following = _NEXT_WORD.match(lowered, start + len(head))
+            if following is not None:
+                after = following.group(1)
+                for second in [after] + [after[: -len(g)] for g in self._glued if after.endswith(g)]:
+                    candidates += self._multi.get((head, second), ())
+        # The longest spelling first: "google analytics" before "google".
+        candidates.sort(key=lambda c: len(c[0]), reverse=True)
         for key, parts in candidates:
-            name_end = _spelled_at(lowered, run.start(), parts)
+            name_end = _spelled_at(lowered, start, parts)
             if name_end < 0:
                 continue
             tail = self._tail.match(lowered, name_end)
             if tail is not None:
                 legal = tail.span("legal") if tail.group("legal") else None
-                return _NameHit(key, run.start(), name_end, legal, tail.group("poss") or "", tail.end())
+                return _NameHit(key, start, name_end, legal, tail.group("poss") or "", tail.end())
         return None
+
+    def _word_regex(self, word: str) -> re.Pattern[str]:
+        # One small regex per word met so far: a word's places are found at the speed of the
+        # regex engine, and the few words a process meets are compiled once.
+        regex = self._word_regexes.get(word)
+        if regex is None:
+            # Without a look-behind the engine jumps to the word's letters; the character
+            # before is checked by the caller.
+            regex = self._word_regexes[word] = re.compile(rf"{re.escape(word)}(?!\w)")
+        return regex
 
     def _entry(self, text: str, match: _NameHit) -> _Spelling | None:
         """What a name match stands for, or None when its case says it is an ordinary word."""
@@ -405,6 +457,11 @@ class VendorRegistry:
         if match.legal and not self._legal_run.fullmatch(text, *match.legal):
             return match.name_end
         return match.end
+
+
+def _glued_before(char: str) -> bool:
+    # What ``(?<![\w@])`` says: a name does not start inside a word or an e-mail address.
+    return char.isalnum() or char in "_@"
 
 
 def _spelled_at(lowered: str, start: int, parts: tuple[str, ...]) -> int:
