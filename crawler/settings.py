@@ -50,5 +50,7 @@ RETRY_GIVE_UP_LOG_LEVEL = "INFO"
 # Every fetch must reach the callback: 304, 404 and 500 are outcomes, not errors to drop.
 HTTPERROR_ALLOW_ALL = True
 HTTPCACHE_ENABLED = False
+# A response gives one item; Scrapy starts this many item tasks per response (default 100).
+CONCURRENT_ITEMS = 1
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "WARNING"

@@ -73,6 +73,7 @@ class Database:
         self.url = url
         self.blobs = blobs
         self.engine = create_db_engine(url)
+        self._shop_ids: dict[str, int] = {}
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -151,6 +152,12 @@ class Database:
                     )
                 )
             return states
+
+    def _shop_id(self, session: Session, name: str) -> int:
+        # Shops are never deleted nor renumbered: their ids are read once per Database.
+        if name not in self._shop_ids:
+            self._shop_ids[name] = _id(self._shop(session, name))
+        return self._shop_ids[name]
 
     def _shop(self, session: Session, name: str) -> Shop:
         shop = session.exec(select(Shop).where(Shop.name == name)).first()
@@ -378,15 +385,14 @@ class Database:
 
     def latest_version(self, shop_name: str) -> StoredVersion | None:
         with self.session() as session:
-            shop = self._shop(session, shop_name)
-            row = self._latest_row(session, shop.id)
+            row = self._latest_row(session, self._shop_id(session, shop_name))
             return _version(row, shop_name) if row else None
 
     def versions(self, shop_name: str) -> list[StoredVersion]:
         """All versions of a shop, oldest first."""
         with self.session() as session:
-            shop = self._shop(session, shop_name)
-            rows = session.exec(select(Version).where(Version.shop_id == shop.id).order_by(col(Version.id)))
+            shop_id = self._shop_id(session, shop_name)
+            rows = session.exec(select(Version).where(Version.shop_id == shop_id).order_by(col(Version.id)))
             return [_version(row, shop_name) for row in rows]
 
     def version(self, shop_name: str, version_id: int) -> StoredVersion | None:
@@ -442,13 +448,13 @@ class Database:
     def settled_checks(self, shop_name: str, before: int, limit: int = 20) -> list[SettledCheck]:
         """The shop's processed checks before check ``before``, newest first, with their text hash."""
         with self.session() as session:
-            return self._settled(session, self._shop(session, shop_name), before, limit)
+            return self._settled(session, self._shop_id(session, shop_name), before, limit)
 
-    def _settled(self, session: Session, shop: Shop, before: int, limit: int) -> list[SettledCheck]:
+    def _settled(self, session: Session, shop_id: int, before: int, limit: int) -> list[SettledCheck]:
         rows = session.exec(
             select(Check.id, Check.decision, Snapshot.text_hash)
             .join(Snapshot, isouter=True)
-            .where(Check.shop_id == shop.id, col(Check.id) < before, col(Check.decision).is_not(None))
+            .where(Check.shop_id == shop_id, col(Check.id) < before, col(Check.decision).is_not(None))
             .order_by(col(Check.id).desc())
             .limit(limit)
         )
@@ -459,9 +465,9 @@ class Database:
     ) -> tuple[list[StoredVersion], list[SettledCheck]]:
         """``versions`` and ``settled_checks`` of a shop read in one transaction."""
         with self.session() as session:
-            shop = self._shop(session, shop_name)
-            rows = session.exec(select(Version).where(Version.shop_id == shop.id).order_by(col(Version.id)))
-            return [_version(row, shop_name) for row in rows], self._settled(session, shop, before, limit)
+            shop_id = self._shop_id(session, shop_name)
+            rows = session.exec(select(Version).where(Version.shop_id == shop_id).order_by(col(Version.id)))
+            return [_version(row, shop_name) for row in rows], self._settled(session, shop_id, before, limit)
 
     def decision_counts(self, shop_name: str) -> dict[str, int]:
         """How many of the shop's checks ended with each decision."""
