@@ -184,7 +184,7 @@ def _spans(
 
 
 class LiteralIndex:
-    """Which of many literals a text contains, found in one pass over the text's trigrams.
+    """Which of many literals a text contains, found in one pass over the text's 4-grams.
 
     Every pattern of the phrase book has literals (see ``required_literals``); one look at a
     sentence tells all matchers at once which patterns are worth running on it.
@@ -194,10 +194,10 @@ class LiteralIndex:
         self._by_prefix: dict[str, list[str]] = {}
         self._short: list[str] = []
         for literal in set(literals):
-            if len(literal) < 3:
+            if len(literal) < _GRAM:
                 self._short.append(literal)
             else:
-                self._by_prefix.setdefault(literal[:3], []).append(literal)
+                self._by_prefix.setdefault(literal[:_GRAM], []).append(literal)
         self._prefixes = frozenset(self._by_prefix)
         self._present = lru_cache(maxsize=4096)(self._find)
 
@@ -209,12 +209,16 @@ class LiteralIndex:
 
     def _find(self, text: str) -> frozenset[str]:
         lowered = text.lower()
-        # The text's trigrams say which literals can be in it; ``in`` confirms the few.
-        trigrams = {lowered[i : i + 3] for i in range(len(lowered) - 2)}
+        # The text's 4-grams say which literals can be in it; ``in`` confirms the few. Four
+        # characters rule out more than three ("cont" vs "con") for the same cost.
+        grams = {lowered[i : i + _GRAM] for i in range(len(lowered) - _GRAM + 1)}
         found = {literal for literal in self._short if literal in lowered}
-        for prefix in self._prefixes.intersection(trigrams):
+        for prefix in self._prefixes.intersection(grams):
             found.update(literal for literal in self._by_prefix[prefix] if literal in lowered)
         return frozenset(found)
+
+
+_GRAM = 4
 
 
 def required_literals(pattern: str) -> tuple[str, ...] | None:
