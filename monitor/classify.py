@@ -151,12 +151,10 @@ def classify_sentences(old: Sequence[Sentence], new: Sequence[Sentence]) -> Clas
 def _classify(old: Sequence[Sentence], new: Sequence[Sentence], gone: list[int], came: list[int]) -> Classification:
     if not gone and not came:
         return Classification(False, (), ())
-    # Sentences that went from, or came to, a section that also changed the other way are
-    # rewritings of what was there rather than processing that began or ended.
+    # Sentences that came to a section that also lost some are rewritings of what was there
+    # rather than processing that began.
     sections_gone = {old[i].section for i in gone}
-    sections_came = {new[j].section for j in came}
     edited_new = {j for j in came if new[j].section in sections_gone}
-    edited_old = {i for i in gone if old[i].section in sections_came}
     extractor = _extractor()
     old_facts = extractor.extract(old, gone)
     new_facts = extractor.extract(new, came)
@@ -179,8 +177,13 @@ def _classify(old: Sequence[Sentence], new: Sequence[Sentence], gone: list[int],
             # A basis changes when one replaces another, or when an edited sentence now states
             # one; a new processing that brings its own basis, or one that goes with its basis,
             # is not a change of legal basis.
-            rewritten = any(f.sentence in edited_new for f in added) or any(f.sentence in edited_old for f in removed)
-            if not (removed and added) and not rewritten:
+            rewritten = any(f.sentence in edited_new for f in added)
+            # One basis replaces another where both are said of the same processing: under one
+            # heading. A processing that ends under one heading while another begins under a
+            # different one is two processings, each with its own basis; a basis no longer said
+            # in a rewritten section, with none said instead, is no new basis either.
+            replaced = bool({old[f.sentence].section for f in removed} & {new[f.sentence].section for f in added})
+            if not replaced and not rewritten:
                 removed, added = [], []
         else:
             added = _first_by_key(after, {f.key for f in after} - {f.key for f in before})

@@ -54,6 +54,8 @@ _OPERATOR = re.compile(r"\s*\(\s*(?:\w{1,6}\s+){0,2}[«\"„“]?")
 _GROUP_BRACKET = re.compile(r"\s*\(")
 # A negation applies to a mechanism named within a few words after it.
 _NEGATION_REACH = 30
+# Data named within a few words after "we do not collect" is said not to be collected.
+_NEGATED_DATUM_REACH = 40
 # An age is a year-based duration right after a word about minors ("under 16 years").
 _AGE_GAP = 24
 _AGE_MONTHS = range(10 * 12, 22 * 12)
@@ -325,9 +327,17 @@ class FactExtractor:
 
     def _data_collected(self, context: _Context) -> list[Fact]:
         # "РНОКПП 3124507782" after the controller's name identifies the controller, not a datum.
-        if self.book.matcher("controller.identifier").search(context.text):
+        book, text = self.book, context.text
+        if book.matcher("controller.identifier").search(text):
             return []
-        return self._terms("data_collected", "data_collected.term", context)
+        hits = book.matcher("data_collected.term").hits(text)
+        # "We do not retain your prompts": data said not to be collected is no datum collected.
+        negations = [hit.end for hit in book.matcher("data_collected.negation").hits(text)] if hits else []
+        return [
+            Fact("data_collected", ("term", hit.key), hit.key.replace("_", " "), context.index)
+            for hit in hits
+            if not any(0 <= hit.start - end <= _NEGATED_DATUM_REACH for end in negations)
+        ]
 
     def _purpose(self, context: _Context) -> list[Fact]:
         return self._terms("purpose", "purpose.term", context)
