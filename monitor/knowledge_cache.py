@@ -9,6 +9,7 @@ read or write it means parsing as if it were not there.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -41,19 +42,16 @@ def load_cached(name: str, sources: Iterable[bytes], build: Callable[[], T]) -> 
         digest.update(len(source).to_bytes(8, "big"))
         digest.update(source)
     path = folder / f"{name}-{digest.hexdigest()[:24]}.pickle"
-    try:
-        with path.open("rb") as file:
-            return pickle.load(file)  # type: ignore[no-any-return]
-    except Exception:  # noqa: BLE001 - a missing or damaged entry is rebuilt, whatever the damage
-        pass
+    # A missing or damaged entry is rebuilt, whatever the damage.
+    with contextlib.suppress(Exception), path.open("rb") as file:
+        return pickle.load(file)  # type: ignore[no-any-return]
     value = build()
-    try:
+    # A value that cannot be stored is only not cached.
+    with contextlib.suppress(Exception):
         folder.mkdir(parents=True, exist_ok=True)
         # Written aside and renamed: a process reading at the same time sees all or nothing.
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}-")
         with os.fdopen(handle, "wb") as file:
             pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)
-    except Exception:  # noqa: BLE001 - a value that cannot be stored is only not cached
-        pass
     return value

@@ -17,7 +17,6 @@ from importlib.abc import Traversable
 from pathlib import Path
 
 from monitor import facts_match
-
 from monitor.errors import KnowledgeError
 from monitor.facts_match import (
     Hit,

@@ -35,8 +35,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from monitor import vendor_names
 from monitor.errors import KnowledgeError
 from monitor.knowledge_cache import load_cached
+from monitor.vendor_names import NameHit, NameIndex
 
 ROLES = frozenset(
     {
@@ -50,8 +52,6 @@ ROLES = frozenset(
 _FIELDS = {"name", "role", "aliases", "domains", "formerly", "processor", "ambiguous", "exclude"}
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PUNCTUATION = re.compile(r"[^\w\s]+")
-_WORDS = re.compile(r"\w+")
-_NEXT_WORD = re.compile(r"\s+(\w+)")
 # Host names are looked for around a dot between letters, which is rare in prose: scanning
 # every word for a host would cost more than matching all the vendor names.
 _DOTTED = re.compile(r"[a-z0-9]\.[a-z]")
@@ -183,18 +183,6 @@ class _Spelling:
     exact: frozenset[str] | None  # the only spellings accepted, for ambiguous vendors
 
 
-@dataclass(frozen=True)
-class _NameHit:
-    """A spelling found in the lower-cased text, with the legal form and possessive after it."""
-
-    key: str  # the spelling as stored: lower case, single spaces
-    start: int
-    name_end: int
-    legal: tuple[int, int] | None
-    possessive: str
-    end: int
-
-
 def _lower_same_length(text: str) -> str:
     # Spans found in the lower-cased copy are spans of the text, so lower-casing must not
     # change the length ("İ" becomes two characters): such rare characters stay as they are.
@@ -258,46 +246,9 @@ class VendorRegistry:
         }
         # A label registered by two vendors ("google") says nothing on its own.
         self._by_label = {label: next(iter(vs)) for label, vs in labels.items() if len(vs) == 1}
-        legal = "|".join(re.escape(form.lower()) for form in naming.suffixes)
-        possessive = "|".join(re.escape(p) for p in naming.possessives)
-        # Names are looked up by their first run of word characters, then compared as plain
-        # strings: building one regex of two thousand names cost most of a cold start. The
-        # case that matters (ambiguous names, legal forms, "Stripes") is checked afterwards.
-        self._tail = re.compile(rf"(?P<legal>(?:,?\s+(?:{legal}))+)?(?P<poss>{possessive})?(?![\w@])")
-        self._glued = tuple(p for p in naming.possessives if p.isalpha())
-        # A spelling is found from its first word (its first run of word characters), then
-        # its first part ("google", "real.de"), then the word after it: a few dictionary
-        # look-ups wherever "the", "a" or "google" is written, whatever the registry's size.
-        self._heads: dict[str, list[str]] = {}
-        self._single: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
-        self._multi: dict[tuple[str, str], list[tuple[str, tuple[str, ...]]]] = {}
-        for key in self._spellings:
-            parts = tuple(key.split(" "))
-            first = _WORDS.match(key)
-            if first is None:
-                continue
-            heads = self._heads.setdefault(first.group(0), [])
-            if parts[0] not in heads:
-                heads.append(parts[0])
-            second = _WORDS.match(parts[1]) if len(parts) > 1 else None
-            if len(parts) == 1:
-                self._single.setdefault(parts[0], []).append((key, parts))
-            elif second is not None:
-                self._multi.setdefault((parts[0], second.group(0)), []).append((key, parts))
-            else:
-                # A second part that starts with punctuation ("& co"): looked at always.
-                self._single.setdefault(parts[0], []).append((key, parts))
-        self._word_regexes: dict[str, re.Pattern[str]] = {}
-        followers: dict[str, set[str]] = {}
-        for head, follower in self._multi:
-            followers.setdefault(head, set()).update([follower, *(follower + g for g in self._glued)])
-        self._needs = {
-            word: frozenset(follower for head in heads for follower in followers.get(head, ()))
-            for word, heads in self._heads.items()
-            if not any(head in self._single for head in heads)
-        }
-        # Every word a name may start with, possessive included: most sentences have none.
-        self._starts = frozenset(self._heads) | {word + g for word in self._heads for g in self._glued}
+        # Names are looked up word by word, then compared as plain strings (monitor.vendor_names);
+        # the case that matters (ambiguous names, legal forms, "Stripes") is checked here.
+        self._names = NameIndex(self._spellings, naming.suffixes, naming.possessives)
 
     def _matched_spellings(self, vendor: Vendor) -> list[str]:
         # "Klarna AB" is "Klarna" followed by a legal form, and is matched that way, so that
@@ -353,7 +304,9 @@ class VendorRegistry:
                 candidates.append((start, end, vendor))
             elif self._is_host(lowered[start:end]):
                 foreign.append((start, end))
-        for match in self._name_matches(text, lowered):
+        # A spelling rejected for its case ("an Post" in German) must not hide a name that
+        # starts inside it ("Post & Paket"): the search goes on from the next word.
+        for match in self._names.matches(lowered, lambda hit: self._rejected(text, hit)):
             start, end = match.start, self._end(text, match)
             # Inside someone else's host only a name spelled with its dot counts ("Real.de"),
             # not a label of it ("klarna.example.com", "mail.klarna.example.com").
@@ -378,69 +331,11 @@ class VendorRegistry:
                 found.append(VendorMatch(vendor, text[start:end], start, end))
         return found
 
-    def _name_matches(self, text: str, lowered: str) -> Iterator[_NameHit]:
-        # A spelling rejected for its case ("an Post" in German) must not hide a name that
-        # starts inside it ("Post & Paket"): the search goes on from the next word.
-        present = set(_WORDS.findall(lowered))
-        # "the" starts names ("The Trade Desk") only with one of their second words.
-        words = [w for w in self._starts.intersection(present) if not present.isdisjoint(self._needs.get(w, present))]
-        if not words:
-            return
-        starts = sorted(
-            (found.start(), word)
-            for word in words
-            for found in self._word_regex(word).finditer(lowered)
-            if found.start() == 0 or not _glued_before(lowered[found.start() - 1])
-        )
-        position = 0
-        for start, word in starts:
-            if start < position:
-                continue
-            match = self._name_at(lowered, start, word)
-            if match is None:
-                continue
-            yield match
-            entry = self._spellings.get(match.key)
-            rejected = entry is not None and entry.exact is not None and self._entry(text, match) is None
-            position = match.start + 1 if rejected else max(match.end, match.start + 1)
+    def _rejected(self, text: str, match: NameHit) -> bool:
+        entry = self._spellings.get(match.key)
+        return entry is not None and entry.exact is not None and self._entry(text, match) is None
 
-    def _name_at(self, lowered: str, start: int, word: str) -> _NameHit | None:
-        """The longest spelling starting with this word that a legal form, a possessive or
-        the end of the word may follow."""
-        candidates: list[tuple[str, tuple[str, ...]]] = []
-        words = [word] + [word[: -len(g)] for g in self._glued if word.endswith(g)]  # "Klarnas"
-        for head in (head for w in words for head in self._heads.get(w, ())):
-            if not lowered.startswith(head, start):
-                continue
-            candidates += self._single.get(head, ())
-            following = _NEXT_WORD.match(lowered, start + len(head))
-            if following is not None:
-                after = following.group(1)
-                for second in [after] + [after[: -len(g)] for g in self._glued if after.endswith(g)]:
-                    candidates += self._multi.get((head, second), ())
-        # The longest spelling first: "google analytics" before "google".
-        candidates.sort(key=lambda c: len(c[0]), reverse=True)
-        for key, parts in candidates:
-            name_end = _spelled_at(lowered, start, parts)
-            if name_end < 0:
-                continue
-            tail = self._tail.match(lowered, name_end)
-            if tail is not None:
-                legal = tail.span("legal") if tail.group("legal") else None
-                return _NameHit(key, start, name_end, legal, tail.group("poss") or "", tail.end())
-        return None
-
-    def _word_regex(self, word: str) -> re.Pattern[str]:
-        # One small regex per word met so far: a word's places are found at the speed of the
-        # regex engine, and the few words a process meets are compiled once.
-        regex = self._word_regexes.get(word)
-        if regex is None:
-            # Without a look-behind the engine jumps to the word's letters; the character
-            # before is checked by the caller.
-            regex = self._word_regexes[word] = re.compile(rf"{re.escape(word)}(?!\w)")
-        return regex
-
-    def _entry(self, text: str, match: _NameHit) -> _Spelling | None:
+    def _entry(self, text: str, match: NameHit) -> _Spelling | None:
         """What a name match stands for, or None when its case says it is an ordinary word."""
         entry = self._spellings.get(match.key)
         written = text[match.start : match.name_end]
@@ -452,34 +347,11 @@ class VendorRegistry:
             return None  # "stripes" is a word, not Stripe's
         return entry
 
-    def _end(self, text: str, match: _NameHit) -> int:
+    def _end(self, text: str, match: NameHit) -> int:
         """Where the mention ends: a legal form in another case is not one ("Klarna ab")."""
         if match.legal and not self._legal_run.fullmatch(text, *match.legal):
             return match.name_end
         return match.end
-
-
-def _glued_before(char: str) -> bool:
-    # What ``(?<![\w@])`` says: a name does not start inside a word or an e-mail address.
-    return char.isalnum() or char in "_@"
-
-
-def _spelled_at(lowered: str, start: int, parts: tuple[str, ...]) -> int:
-    """Where ``parts`` (a spelling's words) end when written from ``start``, white space of
-    any length between them; -1 when they are not written there."""
-    position = start
-    for number, part in enumerate(parts):
-        if number:
-            gap = position
-            while gap < len(lowered) and lowered[gap].isspace():
-                gap += 1
-            if gap == position:
-                return -1
-            position = gap
-        if not lowered.startswith(part, position):
-            return -1
-        position += len(part)
-    return position
 
 
 def _vendor(file: str, key: str, table: object) -> tuple[Vendor, tuple[str, ...]]:
@@ -549,5 +421,6 @@ def parse_vendors(file: str, data: dict[str, Any]) -> VendorRegistry:
 def load_vendors() -> VendorRegistry:
     """The registry of ``monitor/knowledge/vendors.toml``, loaded and validated once."""
     folder = resources.files("monitor") / "knowledge"
-    sources = [Path(__file__).read_bytes()] + [(folder / name).read_bytes() for name in ("vendors.toml", "legal_forms.toml")]
+    code = [Path(module).read_bytes() for module in (__file__, vendor_names.__file__)]
+    sources = code + [(folder / name).read_bytes() for name in ("vendors.toml", "legal_forms.toml")]
     return load_cached("vendors", sources, lambda: parse_vendors(*_resource("vendors.toml")))
