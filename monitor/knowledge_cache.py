@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TypeVar
 
 CACHE_ENV = "POLICYWATCH_CACHE_DIR"  # a directory, or "off"
+_KEPT = 4  # entries per name: a few checkouts or branches of the data may be in use at once
 T = TypeVar("T")
 
 
@@ -54,4 +55,8 @@ def load_cached(name: str, sources: Iterable[bytes], build: Callable[[], T]) -> 
         with os.fdopen(handle, "wb") as file:
             pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)
+        # Entries of data since edited are never read again: the newest few stay.
+        entries = sorted(folder.glob(f"{name}-*.pickle"), key=lambda entry: entry.stat().st_mtime, reverse=True)
+        for stale in entries[_KEPT:]:
+            stale.unlink(missing_ok=True)
     return value

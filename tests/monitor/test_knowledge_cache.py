@@ -37,6 +37,15 @@ def test_a_damaged_entry_is_built_again(cache: Path) -> None:
     assert load_cached("thing", [b"data"], lambda: 2) == 2
 
 
+def test_only_the_newest_entries_of_a_name_are_kept(cache: Path) -> None:
+    for version in range(7):
+        load_cached("thing", [f"data {version}".encode()], lambda version=version: version)
+    load_cached("other", [b"data"], lambda: 0)
+    assert len(list(cache.glob("thing-*.pickle"))) == 4
+    assert len(list(cache.glob("other-*.pickle"))) == 1
+    assert load_cached("thing", [b"data 6"], lambda: -1) == 6
+
+
 def test_the_cache_can_be_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(CACHE_ENV, "off")
     load_cached("thing", [b"data"], lambda: 1)
