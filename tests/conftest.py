@@ -8,11 +8,16 @@ that need it instead of skipping them.
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+# The tests (and the policywatch processes they start) keep parsed knowledge in a cache of
+# their own, never in the user's home.
+os.environ.setdefault("POLICYWATCH_CACHE_DIR", tempfile.mkdtemp(prefix="policywatch-test-cache-"))
 
 POSTGRES_URL = os.environ.get("POLICYWATCH_TEST_POSTGRES_URL")
 IN_CI = os.environ.get("CI") == "true"
