@@ -236,9 +236,10 @@ class BackgroundProcessing:
 
     The crawl keeps one core busy; the workers use the others, so most checks are processed
     by the time the last page arrives. Each worker owns a fixed share of the shops, so no
-    check is ever processed twice. Workers are forked inside the caller's pass lock (they
-    inherit it) and exit at once when the caller dies, so a killed pass leaves no worker
-    behind; every check is settled in its own transaction, and the next pass continues.
+    check is ever processed twice. Workers are forked inside the caller's pass lock, which
+    the caller holds until they have finished; they exit at once when the caller dies, so a
+    killed pass leaves no worker behind. Every check is settled in its own transaction, and
+    the next pass continues with what is still pending.
 
         with BackgroundProcessing(config) as background:
             run_pass(...)
@@ -305,6 +306,8 @@ _IDLE_SECONDS = 0.1
 def _work(config: Config, part: int, parts: int, commands: Connection, parents_end: Connection) -> None:
     parents_end.close()  # else the pipe never reports the parent's death
     _die_with_parent()
+    # Ctrl-C reaches the whole process group: the crawl stops gracefully, then calls finish.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     finishing = False
 
     def between() -> None:
