@@ -123,8 +123,10 @@ def moved_away(requested_url: str | None, final_url: str | None) -> str | None:
 
 
 def _language_problem(text: str, expected: str | None) -> _Problem | None:
+    if not expected:
+        return None
     detected = detect_language(text)
-    if expected and detected and detected != expected:
+    if detected and detected != expected:
         return _Problem("language", f"text is in {detected!r}, the shop's is {expected!r}")
     return None
 

@@ -158,7 +158,9 @@ def test_kill_9_in_the_middle_of_a_pass_leaves_a_database_the_next_pass_continue
     # The hanging shop recovers; the next passes pick up where the killed one stopped.
     server.set_page("/hang", shop_page(POLICY_MATERIAL))
     after = crawl(config)
-    assert (after["errors"], after["new_versions"]) == ([], 2)
+    # The killed pass may already have processed the steady shop's check (it is processed
+    # while the crawl runs), so the hanging shop's version is new and the steady one may be.
+    assert after["errors"] == [] and after["new_versions"] in (1, 2)
     states = shop_states(config)
     assert [(states[shop]["last_status"], states[shop]["versions"]) for shop in ("steady", "hanging")] == [("ok", 1)] * 2
 
