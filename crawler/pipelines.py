@@ -79,19 +79,8 @@ class SnapshotPipeline:
     async def process_item(self, item: FetchedPage) -> FetchedPage:
         if self.failed or self.database is None:
             raise DropItem("storage failed earlier in this pass", log_level="DEBUG")
-        page = ItemAdapter(item)
-        record = FetchRecord(
-            shop=page["shop"],
-            url=page["url"],
-            outcome=page["outcome"],
-            at=page["at"],
-            status=page["status"],
-            final_url=page["final_url"],
-            headers=page["headers"],
-            body=page["body"],
-            elapsed_ms=page["elapsed_ms"],
-            detail=page["detail"],
-        )
+        # The item and the storage record share their fields; storage cannot import the crawler.
+        record = FetchRecord(**ItemAdapter(item).asdict())
         loop = asyncio.get_running_loop()
         try:
             if record.body:
