@@ -84,6 +84,13 @@ def _database(config: Any):  # type: ignore[no-untyped-def]
     return open_configured_database(config)
 
 
+def _reading(config: Any):  # type: ignore[no-untyped-def]
+    """The database for a command that only reads: read-only and without SQLAlchemy when it can be."""
+    from monitor.database import open_for_reading
+
+    return open_for_reading(config)
+
+
 @app.callback()
 def _global(
     config: Annotated[
@@ -125,12 +132,10 @@ def shops(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
 
     Example: policywatch shops --json
     """
+    from monitor.history import flap_count
     from monitor.report import shops_json, shops_text
 
-    from monitor.guard import flap_count
-
-    config = _config(check_targets=False)
-    database = _database(config)
+    database = _reading(_config(check_targets=False))
     states = database.shop_states()
     flaps = {state.name: flap_count(database, state.name) for state in states}
     if as_json:
@@ -149,18 +154,14 @@ def history(
 
     Example: policywatch history jcarpart
     """
-    from monitor.guard import flap_count
-    from monitor.history import versions
+    from monitor.history import shop_history
     from monitor.report import history_json, history_text
 
-    database = _database(_config(check_targets=False))
-    found = versions(database, shop)
-    held = {d: n for d, n in database.decision_counts(shop).items() if d.startswith("held:")}
-    flaps = flap_count(database, shop)
+    found = shop_history(_reading(_config(check_targets=False)), shop)
     if as_json:
-        _print_json(history_json(shop, found, held=held, flaps=flaps))
+        _print_json(history_json(shop, found.versions, held=found.held, flaps=found.flaps))
     else:
-        print(history_text(shop, found, held=held, flaps=flaps))
+        print(history_text(shop, found.versions, held=found.held, flaps=found.flaps))
 
 
 @app.command()
@@ -178,7 +179,7 @@ def show(
 
     if version is not None and at is not None:
         raise UsageError("give --version or --at, not both")
-    database = _database(_config(check_targets=False))
+    database = _reading(_config(check_targets=False))
     ref = str(version) if version is not None else at
     sys.stdout.write(resolve_version(database, shop, ref).text.rstrip("\n") + "\n")
 

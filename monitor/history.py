@@ -6,16 +6,33 @@ The library behind ``history``, ``show``, ``diff`` and ``import``; no Scrapy, no
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from datetime import UTC, datetime, time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from monitor.errors import UsageError
-from storage.db import Database
 from storage.records import StoredVersion
 
 if TYPE_CHECKING:
     from monitor.compare import ChangeReport
+    from storage.db import Database
+    from storage.reader import HistorySource
+
+HELD_PREFIX = "held:"
+# The decisions monitor.guard records when a check returns to an earlier text (held, or
+# accepted); spelled here so that reading a history never imports the guard and its fuzzy
+# matcher. A test holds them equal to the guard's.
+FLAP_DECISIONS = (f"{HELD_PREFIX}flap", "new_version:flap", "new_version:returned")
+
+
+@dataclass(frozen=True)
+class ShopHistory:
+    """What ``history`` shows: the versions, the held checks by decision, the flap count."""
+
+    shop: str
+    versions: list[StoredVersion]
+    held: dict[str, int]
+    flaps: int
 
 
 @dataclass(frozen=True)
@@ -38,12 +55,12 @@ def parse_when(value: str) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _known_shop(database: Database, shop: str) -> None:
+def _known_shop(database: HistorySource, shop: str) -> None:
     if shop not in database.shop_names():
         raise UsageError(f"unknown shop {shop!r} (see 'policywatch shops')")
 
 
-def resolve_version(database: Database, shop: str, ref: str | None) -> StoredVersion:
+def resolve_version(database: HistorySource, shop: str, ref: str | None) -> StoredVersion:
     """A version by id, by date (the version current then), or the latest when ``ref`` is None."""
     _known_shop(database, shop)
     if ref is None:
@@ -63,12 +80,29 @@ def resolve_version(database: Database, shop: str, ref: str | None) -> StoredVer
     return version
 
 
-def versions(database: Database, shop: str) -> list[StoredVersion]:
+def versions(database: HistorySource, shop: str) -> list[StoredVersion]:
     _known_shop(database, shop)
     return database.versions(shop)
 
 
-def diff_versions(database: Database, shop: str, old_ref: str | None, new_ref: str | None) -> VersionDiff:
+def flap_count(database: HistorySource, shop: str) -> int:
+    """How many of the shop's checks returned to an earlier text (held or accepted)."""
+    return _flaps(database.decision_counts(shop))
+
+
+def shop_history(database: HistorySource, shop: str) -> ShopHistory:
+    """The versions of ``shop``, oldest first, with its held checks and flaps."""
+    found = versions(database, shop)
+    counts = database.decision_counts(shop)
+    held = {decision: count for decision, count in counts.items() if decision.startswith(HELD_PREFIX)}
+    return ShopHistory(shop, found, held, _flaps(counts))
+
+
+def _flaps(decision_counts: dict[str, int]) -> int:
+    return sum(decision_counts.get(decision, 0) for decision in FLAP_DECISIONS)
+
+
+def diff_versions(database: HistorySource, shop: str, old_ref: str | None, new_ref: str | None) -> VersionDiff:
     """The change between two versions; by default the last change (previous → latest)."""
     from monitor.compare import compare_texts
 
