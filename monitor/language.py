@@ -78,31 +78,52 @@ def _weights() -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]
     return dict(words), dict(letters)
 
 
-def language_scores(text: str) -> dict[str, float]:
-    """Score of each language for ``text`` (higher is likelier); empty without evidence."""
+def _token_counts(text: str) -> dict[str, int]:
+    """Lower-cased words of ``text`` with their counts, in order of first occurrence.
+
+    The same as counting ``_WORD.findall(text)`` lower-cased, but the regex only runs on
+    the distinct white-space separated chunks that are not all letters: a word never spans
+    white space, and a chunk of letters only is one word.
+    """
+    counts: dict[str, int] = {}
+    for chunk, count in Counter(text.split()).items():
+        for token in (chunk,) if chunk.isalpha() else _WORD.findall(chunk):
+            token = token.lower()
+            counts[token] = counts.get(token, 0) + count
+    return counts
+
+
+def _scores(counts: dict[str, int]) -> dict[str, float]:
     word_weights, letter_weights = _weights()
-    tokens = [t.lower() for t in _WORD.findall(text)]
     scores: dict[str, float] = defaultdict(float)
-    for token, count in Counter(tokens).items():
+    for token, count in counts.items():
         for code, weight in word_weights.get(token, {}).items():
             scores[code] += weight * count
+        # Most words have none of the telling letters; only those that do need the loop.
+        if letter_weights.keys().isdisjoint(token):
+            continue
         for letter in set(token):
             for code, weight in letter_weights.get(letter, {}).items():
                 scores[code] += _LETTER_WEIGHT * weight * count
     return dict(scores)
 
 
+def language_scores(text: str) -> dict[str, float]:
+    """Score of each language for ``text`` (higher is likelier); empty without evidence."""
+    return _scores(_token_counts(text))
+
+
 def detect_language(text: str) -> str | None:
     """ISO 639-1 code of the text's language, or None when there is too little to tell."""
-    text = text[:_SAMPLE_CHARS]
-    words = _WORD.findall(text)
-    if len(words) < _MIN_WORDS:
+    counts = _token_counts(text[:_SAMPLE_CHARS])
+    words = sum(counts.values())
+    if words < _MIN_WORDS:
         return None
-    ranked = sorted(language_scores(text).items(), key=lambda item: item[1], reverse=True)
+    ranked = sorted(_scores(counts).items(), key=lambda item: item[1], reverse=True)
     if not ranked:
         return None
     best, score = ranked[0]
     runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-    if score < _MIN_SHARE * len(words) or score < _MIN_LEAD * runner_up:
+    if score < _MIN_SHARE * words or score < _MIN_LEAD * runner_up:
         return None
     return best
