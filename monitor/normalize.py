@@ -28,10 +28,9 @@ from monitor.normalize_text import markdown_to_text, plain_text_to_text
 # normalizer are then re-made as technical upgrades, never notified as changes.
 NORMALIZER_VERSION = "2"
 
-_SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t\f\v]")
 # Soft hyphens and zero-width characters are invisible on the page; editors insert and
 # remove them without changing a word.
-_INVISIBLE = re.compile(r"[\u00ad\u200b\u2060\ufeff\u180e]")
+_INVISIBLE = "\u00ad\u200b\u2060\ufeff\u180e"
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
 _HTML_SNIFF = re.compile(rb"<\s*(!doctype\s+html|html|head|body|p|div|meta)\b", re.IGNORECASE)
 _MARKDOWN_SNIFF = re.compile(r"^(#{1,6}\s|\s*[*-]\s|\|.*\|\s*$)|\]\(", re.MULTILINE)
@@ -55,7 +54,12 @@ def text_hash(text: str) -> str:
 
 def _clean(text: str) -> str:
     """NFC, plain spaces, no invisible characters, one blank line between blocks."""
-    text = _INVISIBLE.sub("", _SPACES.sub(" ", unicodedata.normalize("NFC", text)))
+    # Every line has its white space collapsed below (no-break, ideographic and other wide
+    # spaces included); only \v and \f would also break a line, so only they become spaces.
+    text = unicodedata.normalize("NFC", text).replace("\v", " ").replace("\f", " ")
+    if not text.isascii():
+        for invisible in _INVISIBLE:
+            text = text.replace(invisible, "")
     lines: list[str] = []
     for line in text.splitlines():
         line = " ".join(line.split())

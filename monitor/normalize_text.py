@@ -42,14 +42,15 @@ _SENTENCE_END = (".", ",", ";", ":", "!", "…")
 
 
 def _protect(text: str) -> str:
-    return _ESCAPE.sub(lambda m: chr(_PRIVATE + ord(m.group(1))), text)
+    return _ESCAPE.sub(lambda m: chr(_PRIVATE + ord(m.group(1))), text) if "\\" in text else text
 
 
 _RESTORE = {_PRIVATE + code: code for code in range(128)}
+_PROTECTED = re.compile("[\ue000-\ue07f]")
 
 
 def _restore(text: str) -> str:
-    return text.translate(_RESTORE)
+    return text.translate(_RESTORE) if _PROTECTED.search(text) else text
 
 
 def _hrefs(text: str) -> list[str]:
@@ -57,8 +58,13 @@ def _hrefs(text: str) -> list[str]:
 
 
 def _inline(text: str, links: LinkPolicy) -> str:
-    text = _protect(_BR.sub(" ", text))
-    text = _IMAGE.sub("", text)
+    # Each pattern runs only when the character it cannot match without is present: most
+    # lines of a policy are plain sentences, and a regex pass costs as much as a match.
+    if "<" in text:
+        text = _BR.sub(" ", text)
+    text = _protect(text)
+    if "![" in text:
+        text = _IMAGE.sub("", text)
 
     def link(match: re.Match[str]) -> str:
         label, href = _restore(match.group(1)), _restore(match.group(2))
@@ -67,13 +73,20 @@ def _inline(text: str, links: LinkPolicy) -> str:
             return cloudflare_email(fragment) if fragment else CLOUDFLARE_EMAIL_TOKEN
         return links.render(label.strip(), href)
 
-    text = _LINK.sub(link, text)
-    text = _REF_LINK.sub(r"\1", text)
-    text = _AUTOLINK.sub(lambda m: m.group(1).removeprefix("mailto:"), text)
-    text = _TAG.sub(" ", text)
-    text = _CODE.sub(r"\1", text)
-    for _ in range(3):  # nested emphasis: ***a*** or **_a_**
-        text = _EMPHASIS.sub(r"\2", text)
+    if "](" in text:
+        text = _LINK.sub(link, text)
+    if "][" in text:
+        text = _REF_LINK.sub(r"\1", text)
+    if "<" in text:
+        text = _AUTOLINK.sub(lambda m: m.group(1).removeprefix("mailto:"), text)
+        text = _TAG.sub(" ", text)
+    if "`" in text:
+        text = _CODE.sub(r"\1", text)
+    if "*" in text or "_" in text:
+        for _ in range(3):  # nested emphasis: ***a*** or **_a_**
+            text, found = _EMPHASIS.subn(r"\2", text)
+            if not found:
+                break
     return " ".join(_restore(text).split())
 
 
