@@ -27,6 +27,7 @@ from monitor.facts_match import (
     pattern_literals,
     remember_literals,
     required_literals,
+    trie_pattern,
 )
 from monitor.knowledge_cache import load_cached
 
@@ -130,14 +131,22 @@ class DurationProbe:
         self._number_before = re.compile(
             rf"(?<!\w)(?P<num>\d+(?:[.,]\d+)?|{words})[\s\u00a0-]*(?:\(\d+\)\s*)?$"
         )
+        # Whole unit words (not next to a letter or digit) in one pass over a long text: one
+        # ``find`` per unit word stops at every "an" of "and" or "many". The trie tries the
+        # longest unit first, as the per-word loop keeps the longest at a place.
+        units = trie_pattern(self._units)
+        self._unit_inside = re.compile(rf"[\W_]({units})(?![^\W_])")
+        self._unit_first = re.compile(rf"({units})(?![^\W_])")
 
     def spans(self, lowered: str, present: Iterable[str] | None = None) -> list[tuple[int, int, str, str]]:
         """(start, end, number, unit word) of each period in a lower-cased text, in order.
 
         ``present``: the unit words known to be in the text, when the caller knows them.
         """
+        if present is None:
+            return self._scanned(lowered)
         found: dict[int, tuple[int, int, str, str]] = {}
-        units = self._units if present is None else sorted(present, key=len, reverse=True)
+        units = sorted(present, key=len, reverse=True)
         for unit in units:
             at = lowered.find(unit)
             while at >= 0:
@@ -148,6 +157,18 @@ class DurationProbe:
                     if match and match.start() not in found:
                         found[match.start()] = (match.start(), end, match.group("num"), unit)
                 at = lowered.find(unit, at + 1)
+        return [found[start] for start in sorted(found)]
+
+    def _scanned(self, lowered: str) -> list[tuple[int, int, str, str]]:
+        found: dict[int, tuple[int, int, str, str]] = {}
+        first = self._unit_first.match(lowered)
+        units = [first] if first else []
+        units += self._unit_inside.finditer(lowered)
+        for unit in units:
+            at = unit.start(1)
+            match = self._number_before.search(lowered, max(0, at - 24), at)
+            if match and match.start() not in found:
+                found[match.start()] = (match.start(), unit.end(1), match.group("num"), unit.group(1))
         return [found[start] for start in sorted(found)]
 
     def positions(self, text: str, lowered: str) -> list[int]:
