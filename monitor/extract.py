@@ -138,7 +138,12 @@ def strip_chrome(root: HtmlElement, keep: Sequence[HtmlElement] = ()) -> None:
     protected = {e for element in keep for e in (element, *element.iterancestors())}
     total = len(text_of(root))
     doomed: list[HtmlElement] = []
+    # Chrome is told by its tag or its attributes; an element with neither is never chrome
+    # (most of a policy: p, li, h2, ...), and is passed over without the checks below.
+    chrome_tags = hints.chrome_tags | {"form"}
     for element in root.iter(etree.Element):
+        if element.tag not in chrome_tags and not element.keys():
+            continue
         if element in protected or element.tag in ("html", "body", "main"):
             continue
         if _is_hidden(element) or _is_chrome(element, hints):

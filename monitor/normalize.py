@@ -31,6 +31,9 @@ NORMALIZER_VERSION = "2"
 # Soft hyphens and zero-width characters are invisible on the page; editors insert and
 # remove them without changing a word.
 _INVISIBLE = "\u00ad\u200b\u2060\ufeff\u180e"
+# Every white-space character but the space and the line feed (what ``str.isspace`` holds
+# true for); ``str.split`` and ``str.splitlines`` break on them.
+_OTHER_SPACES = "\t\v\f\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
 _HTML_SNIFF = re.compile(rb"<\s*(!doctype\s+html|html|head|body|p|div|meta)\b", re.IGNORECASE)
 _MARKDOWN_SNIFF = re.compile(r"^(#{1,6}\s|\s*[*-]\s|\|.*\|\s*$)|\]\(", re.MULTILINE)
@@ -52,6 +55,18 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
 
 
+def _is_collapsed(text: str) -> bool:
+    """Whether every line already has its words one space apart, with none at either end.
+
+    The writers of normalized text mostly give such lines; checking the whole text at once
+    is cheaper than collapsing each line again.
+    """
+    if "  " in text or " \n" in text or "\n " in text or text.startswith(" ") or text.endswith(" "):
+        return False
+    spaces = _OTHER_SPACES[:8] if text.isascii() else _OTHER_SPACES
+    return not any(space in text for space in spaces)
+
+
 def _clean(text: str) -> str:
     """NFC, plain spaces, no invisible characters, one blank line between blocks."""
     # Every line has its white space collapsed below (no-break, ideographic and other wide
@@ -60,9 +75,11 @@ def _clean(text: str) -> str:
     if not text.isascii():
         for invisible in _INVISIBLE:
             text = text.replace(invisible, "")
+    collapsed = _is_collapsed(text)
     lines: list[str] = []
     for line in text.splitlines():
-        line = " ".join(line.split())
+        if not collapsed:
+            line = " ".join(line.split())
         if line in ("-", "#") or (line.startswith("#") and not line.lstrip("#").strip()):
             continue
         if line or (lines and lines[-1]):

@@ -31,6 +31,8 @@ class _Writer:
         self.buffer: list[str] = []
 
     def flush(self, prefix: str = "") -> None:
+        if not self.buffer:
+            return
         text = " ".join("".join(self.buffer).split())
         self.buffer.clear()
         if text:
