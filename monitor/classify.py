@@ -212,6 +212,8 @@ class _Kept:
         self._lowered: str | None = None
         self._starts: list[int] = []
         self._cache: dict[tuple[int, str], set[tuple[str, ...]]] = {}
+        # Facts of one party (named, and its roles) share a probe: the text is scanned once.
+        self._positions: dict[int, list[int]] = {}
 
     def _joined(self) -> str:
         if self._text is None:
@@ -236,7 +238,10 @@ class _Kept:
             self._lowered = text.lower()
         probe = extractor.probe(fact)
         unknown_party = fact.category == "processor" and not extractor.knows(fact.key[1])
-        for position in sorted(probe.positions(text, self._lowered)):
+        positions = self._positions.get(id(probe))
+        if positions is None:
+            positions = self._positions[id(probe)] = sorted(probe.positions(text, self._lowered))
+        for position in positions:
             index = self.indices[bisect_right(self._starts, position) - 1]
             if index in seen:
                 continue

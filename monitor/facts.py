@@ -101,6 +101,7 @@ class FactExtractor:
         self._legal_org = legal_org_pattern()
         self._vendor_by_key = {vendor.key: vendor for vendor in self.vendors}
         self._probes: dict[tuple[object, ...], Matcher | DurationProbe] = {}
+        self._party_probes: dict[tuple[str, tuple[str, ...]], Matcher] = {}
         # Three steps ask which vendors one sentence names.
         self._vendors_in = lru_cache(maxsize=4096)(self.vendors.find)
 
@@ -139,7 +140,12 @@ class FactExtractor:
         if fact.category == "processor":
             vendor = self._vendor_by_key.get(value)
             words = (*vendor.spellings, *vendor.domains) if vendor else (fact.label,)
-            return Matcher.of_patterns(value, [_loose(word) for word in words])
+            patterns = tuple(_loose(word) for word in words)
+            # A party and its roles are probed with the same patterns: one matcher for all.
+            probe = self._party_probes.get((value, patterns))
+            if probe is None:
+                probe = self._party_probes[(value, patterns)] = Matcher.of_patterns(value, patterns)
+            return probe
         if fact.category == "transfer" and kind == "recipient":
             return book.key_matcher(("transfer.destination",), value)
         if fact.category == "transfer":

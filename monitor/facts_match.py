@@ -290,11 +290,16 @@ def _required(items: list[tuple[object, object]]) -> set[str] | None:
         if op is _constants.LITERAL:
             run.append(chr(value).lower())  # type: ignore[arg-type]
             continue
-        consider({"".join(run)} if run else None)
+        prefix = "".join(run)
+        consider({prefix} if run else None)
         run = []
         if op is _constants.SUBPATTERN:
             consider(_required(list(value[-1])))  # type: ignore[index]
         elif op is _constants.BRANCH:
+            # The parser turns "UK|U\.K\." into "U(?:K|\.K\.)": a prefix before plain words.
+            words = [_plain(list(branch)) for branch in value[1]]  # type: ignore[index]
+            if prefix and all(words):
+                consider({prefix + word for word in words})  # type: ignore[operator]
             branches = [_required(list(branch)) for branch in value[1]]  # type: ignore[index]
             if all(branches):
                 consider(set().union(*branches))  # type: ignore[arg-type]
@@ -302,3 +307,10 @@ def _required(items: list[tuple[object, object]]) -> set[str] | None:
             consider(_required(list(value[2])))  # type: ignore[index]
     consider({"".join(run)} if run else None)
     return best
+
+
+def _plain(items: list[tuple[object, object]]) -> str | None:
+    """The text of a branch made of literal characters only (lower case), else None."""
+    if not all(op is _constants.LITERAL for op, _ in items):
+        return None
+    return "".join(chr(value).lower() for _, value in items)  # type: ignore[arg-type]
