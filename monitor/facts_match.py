@@ -296,9 +296,10 @@ def _required(items: list[tuple[object, object]]) -> set[str] | None:
         if op is _constants.SUBPATTERN:
             consider(_required(list(value[-1])))  # type: ignore[index]
         elif op is _constants.BRANCH:
-            # The parser turns "UK|U\.K\." into "U(?:K|\.K\.)": a prefix before plain words.
+            # The parser turns "UK|U\.K\." into "U(?:K|\.K\.)": a prefix too short to look
+            # for, before plain words.
             words = [_plain(list(branch)) for branch in value[1]]  # type: ignore[index]
-            if prefix and all(words):
+            if len(prefix) == 1 and all(words):
                 consider({prefix + word for word in words})  # type: ignore[operator]
             branches = [_required(list(branch)) for branch in value[1]]  # type: ignore[index]
             if all(branches):

@@ -120,6 +120,11 @@ def test_required_literals_are_found_through_groups_and_alternatives() -> None:
     assert required_literals(r"\d{6}-\d{4}") is None
 
 
+def test_a_one_letter_prefix_before_plain_alternatives_joins_them() -> None:
+    # "UK|U.K." is parsed as "U(?:K|.K.)": "u" alone is too short to look for.
+    assert required_literals(r"(?-i:UK|U\.K\.)") == ("u.k.", "uk")
+
+
 def test_a_new_language_is_only_a_data_file(tmp_path: Path) -> None:
     # Norwegian, written for this test: numbers, units and one retention phrase are enough
     # for the classifier to read "lagres i to år" as a period of retention.
