@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -95,56 +96,94 @@ def policy_vocabularies() -> tuple[PolicyVocabulary, ...]:
     return tuple(vocabularies)
 
 
+_WORD = re.compile(r"\w+")
+
+
 @dataclass(frozen=True)
-class _Finder:
-    """Finds which of many phrases occur in a text in one scan, overlapping ones included."""
+class _Words:
+    """The words of a lower-cased text, for quick "does any word start with ..." tests."""
 
-    pattern: re.Pattern[str]
-    shorter: dict[str, frozenset[str]]  # phrase -> the phrases that are its prefixes
+    flat: str
+    distinct: frozenset[str]
+    ordered: tuple[str, ...]
 
-    def found(self, flat: str) -> set[str]:
-        found: set[str] = set()
-        for match in self.pattern.finditer(flat):
-            longest = match.group(1)
-            found.add(longest)
-            found |= self.shorter[longest]
-        return found
+    @classmethod
+    def of(cls, text: str) -> _Words:
+        flat = " ".join(text.lower().replace("’", "'").split())
+        distinct = frozenset(_WORD.findall(flat))
+        return cls(flat, distinct, tuple(sorted(distinct)))
+
+    def starting_with(self, stem: str) -> bool:
+        index = bisect_left(self.ordered, stem)
+        return index < len(self.ordered) and self.ordered[index].startswith(stem)
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    """A phrase that starts at a word boundary and may run on into an inflection."""
+
+    text: str
+    words: tuple[str, ...]  # its words; all but the last are whole words in the text
+
+    @classmethod
+    def of(cls, phrase: str) -> _Phrase:
+        return cls(phrase, tuple(_WORD.findall(phrase)))
+
+    def occurs_in(self, words: _Words) -> bool:
+        # Word look-ups rule out nearly every phrase; only the rest are searched for.
+        if not self.words or not words.starting_with(self.words[-1]):
+            return False
+        if len(self.words) == 1 and self.words[0] == self.text:
+            return True
+        if any(word not in words.distinct for word in self.words[:-1]):
+            return False
+        return _at_word_start(self.text, words.flat)
+
+
+def _at_word_start(phrase: str, flat: str) -> bool:
+    """Whether ``phrase`` occurs in ``flat`` where no word character precedes it."""
+    start = flat.find(phrase)
+    while start > 0 and (flat[start - 1].isalnum() or flat[start - 1] == "_"):
+        start = flat.find(phrase, start + 1)
+    return start >= 0
 
 
 @lru_cache(maxsize=8)
-def _finder(phrases: frozenset[str]) -> _Finder:
-    # A phrase starts at a word boundary and may run on into an inflection. The look-ahead
-    # matches at every word start (so phrases inside longer ones are seen), the longest first.
-    ordered = sorted(phrases, key=len, reverse=True)
-    pattern = re.compile(r"(?<!\w)(?=(" + "|".join(map(re.escape, ordered)) + "))")
-    shorter = {p: frozenset(q for q in phrases if q != p and p.startswith(q)) for p in phrases}
-    return _Finder(pattern, shorter)
+def _phrases(phrases: frozenset[str]) -> tuple[_Phrase, ...]:
+    return tuple(_Phrase.of(phrase) for phrase in sorted(phrases))
 
 
-def _flat(text: str) -> str:
-    return " ".join(text.lower().replace("’", "'").split())
+def _found(phrases: frozenset[str], words: _Words) -> set[str]:
+    return {phrase.text for phrase in _phrases(phrases) if phrase.occurs_in(words)}
 
 
 def policy_terms(text: str, vocabularies: tuple[PolicyVocabulary, ...] | None = None) -> set[str]:
     """The distinct policy stems of any language that occur in ``text``."""
-    stems = frozenset(stem for vocabulary in vocabularies or policy_vocabularies() for stem in vocabulary.policy)
-    return _finder(stems).found(_flat(text))
+    return _policy_terms(_Words.of(text), vocabularies or policy_vocabularies())
 
 
 def page_kind(text: str, vocabularies: tuple[PolicyVocabulary, ...] | None = None) -> tuple[str, str] | None:
     """The first not-a-policy page kind whose phrase occurs in ``text``, with that phrase."""
-    vocabularies = vocabularies or policy_vocabularies()
-    phrases = frozenset(p for vocabulary in vocabularies for kind in vocabulary.kinds for p in kind.phrases)
-    found = _finder(phrases).found(_flat(text))
+    return _page_kind(_Words.of(text), vocabularies or policy_vocabularies())
+
+
+def score_page(text: str) -> PageScore:
+    """Score ``text``: how many distinct policy stems it uses and which other page it resembles."""
+    words, vocabularies = _Words.of(text), policy_vocabularies()
+    found = _page_kind(words, vocabularies)
+    terms = _policy_terms(words, vocabularies)
+    return PageScore(len(terms), found[0] if found else None, found[1] if found else None)
+
+
+def _policy_terms(words: _Words, vocabularies: tuple[PolicyVocabulary, ...]) -> set[str]:
+    return _found(frozenset(stem for vocabulary in vocabularies for stem in vocabulary.policy), words)
+
+
+def _page_kind(words: _Words, vocabularies: tuple[PolicyVocabulary, ...]) -> tuple[str, str] | None:
+    found = _found(frozenset(p for vocabulary in vocabularies for kind in vocabulary.kinds for p in kind.phrases), words)
     for vocabulary in vocabularies:
         for kind in vocabulary.kinds:
             for phrase in kind.phrases:
                 if phrase in found:
                     return kind.name, phrase
     return None
-
-
-def score_page(text: str) -> PageScore:
-    """Score ``text``: how many distinct policy stems it uses and which other page it resembles."""
-    found = page_kind(text)
-    return PageScore(len(policy_terms(text)), found[0] if found else None, found[1] if found else None)

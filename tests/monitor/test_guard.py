@@ -224,3 +224,18 @@ def test_each_language_has_the_same_page_kinds_and_its_examples_match() -> None:
             own = type(vocabulary)(vocabulary.language, vocabulary.policy, vocabulary.example, (kind,))
             assert page_kind(kind.example, (own,)) is not None, (vocabulary.language, kind.name)
             assert len(policy_terms(kind.example)) < 4, (vocabulary.language, kind.name)
+
+
+def test_policy_stems_match_at_word_starts_and_run_on_into_inflections() -> None:
+    english = tuple(v for v in policy_vocabularies() if v.language == "en")
+    swedish = tuple(v for v in policy_vocabularies() if v.language == "sv")
+    assert policy_terms("We never disclose it; see the (GDPR).", english) == {"disclos", "gdpr"}
+    assert policy_terms("Undisclosed, nonconsensual and unretained.", english) == set()
+    assert policy_terms("Third parties and third-party tools", english) == {"third part"}
+    assert policy_terms("Vi sparar personuppgifterna", swedish) == {"spar", "personuppgift"}
+
+
+def test_page_phrases_of_several_words_need_every_word_in_order() -> None:
+    assert page_kind("Forgot your password?") == ("login", "forgot your password")
+    assert page_kind("Your password: forgot it?") is None
+    assert page_kind("Checking your browsers before") == ("challenge", "checking your browser")
