@@ -162,17 +162,23 @@ def _content_lengths(root: HtmlElement) -> dict[HtmlElement, int]:
     ``id()`` is only stable while something holds the proxy.
     """
     total: dict[HtmlElement, int] = {}
-    linked: dict[HtmlElement, int] = {}
+    linked: dict[HtmlElement, int] = {}  # only elements with link text under them
     # Reversed document order visits every element after all of its descendants.
     for element in reversed(list(root.iter(etree.Element))):
-        length = len((element.text or "").strip())
+        text = element.text
+        length = len(text.strip()) if text else 0
         link = 0
-        for child in element:
-            length += total.get(child, 0) + len((child.tail or "").strip())
-            link += linked.get(child, 0)
+        if len(element):
+            for child in element:
+                tail = child.tail
+                length += total.get(child, 0) + (len(tail.strip()) if tail else 0)
+                link += linked.get(child, 0)
         total[element] = length
-        linked[element] = length if element.tag == "a" else link
-    return {key: total[key] - linked[key] for key in total}
+        if element.tag == "a":
+            link = length
+        if link:
+            linked[element] = link
+    return {key: length - linked.get(key, 0) for key, length in total.items()}
 
 
 def main_content(root: HtmlElement) -> list[HtmlElement]:

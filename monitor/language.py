@@ -95,16 +95,21 @@ def _token_counts(text: str) -> dict[str, int]:
 
 def _scores(counts: dict[str, int]) -> dict[str, float]:
     word_weights, letter_weights = _weights()
+    letters = letter_weights.keys()
     scores: dict[str, float] = defaultdict(float)
     for token, count in counts.items():
-        for code, weight in word_weights.get(token, {}).items():
-            scores[code] += weight * count
+        weights = word_weights.get(token)
+        if weights is not None:
+            for code, weight in weights.items():
+                scores[code] += weight * count
         # Most words have none of the telling letters; only those that do need the loop.
-        if letter_weights.keys().isdisjoint(token):
+        if letters.isdisjoint(token):
             continue
         for letter in set(token):
-            for code, weight in letter_weights.get(letter, {}).items():
-                scores[code] += _LETTER_WEIGHT * weight * count
+            weights = letter_weights.get(letter)
+            if weights is not None:
+                for code, weight in weights.items():
+                    scores[code] += _LETTER_WEIGHT * weight * count
     return dict(scores)
 
 

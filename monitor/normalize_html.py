@@ -76,6 +76,14 @@ class _Writer:
 
     def block(self, element: HtmlElement) -> None:
         tag = element.tag
+        if not len(element) and tag not in _INLINE and tag not in _HEADINGS and tag not in _ITEMS and tag != "br":
+            # A paragraph without markup inside, most of a policy: its text is one line.
+            self.flush()
+            text = element.text
+            if text:
+                self.buffer.append(text)
+                self.flush()
+            return
         if tag in _HEADINGS:
             self.flush()
             self.inline(element)
