@@ -109,9 +109,15 @@ class _Words:
 
     @classmethod
     def of(cls, text: str) -> _Words:
-        flat = " ".join(text.lower().replace("’", "'").split())
-        distinct = frozenset(_WORD.findall(flat))
-        return cls(flat, distinct, tuple(sorted(distinct)))
+        tokens = text.lower().replace("’", "'").split()
+        distinct: set[str] = set()
+        # Most distinct tokens are one word already; only the others need splitting.
+        for token in set(tokens):
+            if token.isalnum():
+                distinct.add(token)
+            else:
+                distinct.update(_WORD.findall(token))
+        return cls(" ".join(tokens), frozenset(distinct), tuple(sorted(distinct)))
 
     def starting_with(self, stem: str) -> bool:
         index = bisect_left(self.ordered, stem)
