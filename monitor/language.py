@@ -78,6 +78,12 @@ def _weights() -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]
     return dict(words), dict(letters)
 
 
+# Lower-casing a whole text gives the same words as lower-casing each word, except for a
+# capital dotted I (two characters lower-cased) and a capital sigma (final or not by its
+# context); every other lower-cased character keeps its length and its kind.
+_CONTEXT_CASED = ("\u0130", "\u03a3")
+
+
 def _token_counts(text: str) -> dict[str, int]:
     """Lower-cased words of ``text`` with their counts, in order of first occurrence.
 
@@ -85,10 +91,14 @@ def _token_counts(text: str) -> dict[str, int]:
     the distinct white-space separated chunks that are not all letters: a word never spans
     white space, and a chunk of letters only is one word.
     """
+    lowered = not any(c in text for c in _CONTEXT_CASED)
+    if lowered:
+        text = text.lower()
     counts: dict[str, int] = {}
     for chunk, count in Counter(text.split()).items():
         for token in (chunk,) if chunk.isalpha() else _WORD.findall(chunk):
-            token = token.lower()
+            if not lowered:
+                token = token.lower()
             counts[token] = counts.get(token, 0) + count
     return counts
 

@@ -40,9 +40,14 @@ def _is_utf8(body: bytes) -> bool:
     return True
 
 
+_HIGH = bytes(range(0xC0, 0x100))
+_ASCII_LETTERS = bytes(range(0x41, 0x5B)) + bytes(range(0x61, 0x7B))
+
+
 def _looks_cyrillic(body: bytes) -> bool:
-    high = sum(1 for byte in body if byte >= 0xC0)
-    ascii_letters = sum(1 for byte in body if 0x61 <= byte <= 0x7A or 0x41 <= byte <= 0x5A)
+    # Counted by deleting the bytes in C: a loop over every byte in Python costs milliseconds.
+    high = len(body) - len(body.translate(None, _HIGH))
+    ascii_letters = len(body) - len(body.translate(None, _ASCII_LETTERS))
     # Markup is ASCII letters too; only the text between tags should count, but a page in
     # Cyrillic has so many high bytes that a rough share over the whole body is enough.
     return high > 20 and high / (high + ascii_letters / 3) > _CYRILLIC_SHARE
