@@ -59,6 +59,8 @@ _NEGATED_DATUM_REACH = 40
 # An age is a year-based duration right after a word about minors ("under 16 years").
 _AGE_GAP = 24
 _AGE_MONTHS = range(10 * 12, 22 * 12)
+# Sentences (per category) whose facts are kept: a few policies' changed sentences.
+_KNOWN = 16384
 
 
 @dataclass(frozen=True)
@@ -102,25 +104,38 @@ class FactExtractor:
         self._vendor_by_key = {vendor.key: vendor for vendor in self.vendors}
         self._probes: dict[tuple[object, ...], Matcher | DurationProbe] = {}
         self._party_probes: dict[tuple[str, tuple[str, ...]], Matcher] = {}
+        self._known: dict[tuple[str, str, str], tuple[tuple[str, tuple[str, ...], str], ...]] = {}
         # Three steps ask which vendors one sentence names.
         self._vendors_in = lru_cache(maxsize=4096)(self.vendors.find)
 
     def forget_texts(self) -> None:
         """Drop every answer cached for texts seen so far (for honest timing)."""
         self._vendors_in.cache_clear()
+        self._known.clear()
         self.book.forget_texts()
 
     def extract(self, sentences: Sequence[Sentence], indices: Iterable[int], categories: Iterable[str] = CATEGORIES) -> list[Fact]:
         """The facts of the given sentences, for the given categories."""
         wanted = tuple(categories)
         facts: list[Fact] = []
+        known = self._known
         for index in indices:
             sentence = sentences[index]
             context = _Context(visible_text(sentence.text), sentence.section or "", index)
             if not context.text:
                 continue
             for category in wanted:
-                facts.extend(getattr(self, f"_{category}")(context))
+                # A sentence repeated (a table row, a block the policy shows twice) under the
+                # same heading states the same facts: they are read once.
+                cache_key = (context.text, context.heading, category)
+                found = known.get(cache_key)
+                if found is None:
+                    if len(known) >= _KNOWN:
+                        known.clear()
+                    found = known[cache_key] = tuple(
+                        (f.category, f.key, f.label) for f in getattr(self, f"_{category}")(context)
+                    )
+                facts.extend(Fact(c, key, label, index) for c, key, label in found)
         return facts
 
     def knows(self, party: str) -> bool:
@@ -174,8 +189,9 @@ class FactExtractor:
             self._in_context("processor.context", context)
             or book.matcher("transfer.context").search(text)
             or book.matcher("sharing.context").search(text)
-            or book.matcher("purpose.term").search(text)
-            or book.matcher("data_collected.term").search(text)
+            # Hits rather than a yes or no: the purpose and data steps ask for them anyway.
+            or bool(book.matcher("purpose.term").hits(text))
+            or bool(book.matcher("data_collected.term").hits(text))
         )
 
     def _processor(self, context: _Context) -> list[Fact]:
@@ -296,11 +312,11 @@ class FactExtractor:
         return found
 
     def _ages(self, text: str) -> list[tuple[int, int, int]]:
-        minors = self.book.matcher("children.context").hits(text)
+        # Most sentences state no period of years: the words about minors are not looked for.
+        years = [d for d in self.book.durations(text) if d.unit == "month" and int(d.amount) in _AGE_MONTHS]
+        minors = self.book.matcher("children.context").hits(text) if years else []
         ages = []
-        for duration in self.book.durations(text):
-            if duration.unit != "month" or int(duration.amount) not in _AGE_MONTHS:
-                continue
+        for duration in years:
             if any(0 <= duration.start - hit.end <= _AGE_GAP for hit in minors):
                 ages.append((duration.start, duration.end, int(duration.amount) // 12))
         return ages
@@ -334,11 +350,11 @@ class FactExtractor:
     def _data_collected(self, context: _Context) -> list[Fact]:
         # "РНОКПП 3124507782" after the controller's name identifies the controller, not a datum.
         book, text = self.book, context.text
-        if book.matcher("controller.identifier").search(text):
-            return []
         hits = book.matcher("data_collected.term").hits(text)
+        if not hits or book.matcher("controller.identifier").search(text):
+            return []
         # "We do not retain your prompts": data said not to be collected is no datum collected.
-        negations = [hit.end for hit in book.matcher("data_collected.negation").hits(text)] if hits else []
+        negations = [hit.end for hit in book.matcher("data_collected.negation").hits(text)]
         return [
             Fact("data_collected", ("term", hit.key), hit.key.replace("_", " "), context.index)
             for hit in hits

@@ -57,9 +57,10 @@ class Matcher:
             for literal in literals or ():
                 self._by_literal.setdefault(literal, []).append(i)
         self._literal_set = frozenset(self._by_literal)
-        # The same sentence (and its heading) is asked about by several steps of extraction.
-        self._hits_of = lru_cache(maxsize=4096)(self._hits)
-        self._search_of = lru_cache(maxsize=4096)(self._search)
+        # The same sentence (and its heading) is asked about by several steps of extraction;
+        # whether a sentence matches at all is known once its hits are.
+        self._hits_of: dict[str, tuple[Hit, ...]] = {}
+        self._search_of: dict[str, bool] = {}
 
     def _regex(self, i: int) -> re.Pattern[str]:
         regex = self._regexes[i]
@@ -71,8 +72,8 @@ class Matcher:
 
     def forget(self) -> None:
         """Drop the answers cached for texts seen so far (for honest timing)."""
-        self._hits_of.cache_clear()
-        self._search_of.cache_clear()
+        self._hits_of.clear()
+        self._search_of.clear()
 
     @classmethod
     def of_patterns(cls, key: str, patterns: Iterable[str]) -> Matcher:
@@ -105,10 +106,26 @@ class Matcher:
     def hits(self, text: str) -> list[Hit]:
         """Non-overlapping hits, leftmost first, the longest of those starting together."""
         # Only the phrase book's matchers cache (emptied by ``forget``); a probe runs once.
-        return list(self._hits_of(text) if self.index is not None else self._hits(text))
+        if self.index is None:
+            return list(self._hits(text))
+        found = self._hits_of.get(text)
+        if found is None:
+            if len(self._hits_of) >= _CACHED:
+                self._hits_of.clear()
+            found = self._hits_of[text] = self._hits(text)
+        return list(found)
 
     def search(self, text: str) -> bool:
-        return self._search_of(text) if self.index is not None else self._search(text)
+        if self.index is None:
+            return self._search(text)
+        known = self._search_of.get(text)
+        if known is None:
+            hits = self._hits_of.get(text)
+            known = bool(hits) if hits is not None else self._search(text)
+            if len(self._search_of) >= _CACHED:
+                self._search_of.clear()
+            self._search_of[text] = known
+        return known
 
     def _hits(self, text: str) -> tuple[Hit, ...]:
         found: list[Hit] = []
@@ -151,6 +168,8 @@ class Matcher:
 
 
 
+# Texts whose answers a phrase book's matcher keeps: a few policies' changed sentences.
+_CACHED = 4096
 # Texts longer than this are searched only around the literals a pattern needs; a pattern's
 # match reaches at most _REACH characters from its literal (phrases, not paragraphs).
 _WINDOW_FROM = 400
