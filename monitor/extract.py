@@ -136,7 +136,7 @@ def strip_chrome(root: HtmlElement, keep: Sequence[HtmlElement] = ()) -> None:
     hints = load_chrome_hints()
     etree.strip_elements(root, *hints.never_text, with_tail=False)
     protected = {e for element in keep for e in (element, *element.iterancestors())}
-    total = len(text_of(root))
+    total = sum(map(len, root.itertext()))
     doomed: list[HtmlElement] = []
     # Chrome is told by its tag or its attributes; an element with neither is never chrome
     # (most of a policy: p, li, h2, ...), and is passed over without the checks below.

@@ -54,9 +54,10 @@ class _Writer:
             if tag not in _INLINE:
                 self.buffer.append(" ")
             self.text(element.text)
-            for child in element.iterchildren(etree.Element):
-                self.inline(child)
-                self.text(child.tail)
+            if len(element):
+                for child in element.iterchildren(etree.Element):
+                    self.inline(child)
+                    self.text(child.tail)
             if tag not in _INLINE:
                 self.buffer.append(" ")
 

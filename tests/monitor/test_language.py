@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+from collections import Counter
+
 import pytest
 
-from monitor.language import detect_language, language_profiles, language_scores
+from monitor.language import _CONTEXT_CASED, _WORD, _token_counts, detect_language, language_profiles, language_scores
 
 
 @pytest.mark.parametrize("profile", language_profiles(), ids=lambda p: p.code)
@@ -46,3 +49,26 @@ def test_too_little_text_gives_no_language() -> None:
 
 def test_text_without_function_words_gives_no_language() -> None:
     assert detect_language("Klarna Stripe PayPal Google Analytics Hotjar Mailchimp Postnord") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We don't sell your data; we'd rather keep it. Don't worry: DON'T isn't don’t.",
+        "Vi sparar data i 7 år (bokföringslagen), sedan raderas den_helt. VI SPARAR inte mer!",
+        "ΟΔΟΣ.Α and ΟΔΟΣ Α: the sigma at a word's end is final only there.",
+        "İstanbul'daki depo, iPhone-appen och e-post: 3D-säkrad, x²-test, rock'n'roll.",
+    ],
+)
+def test_word_counts_are_those_of_a_plain_scan_in_first_seen_order(text: str) -> None:
+    expected = Counter(t.lower() for t in _WORD.findall(text))
+    assert list(_token_counts(text).items()) == list(expected.items())
+
+
+def test_lower_casing_changes_no_character_into_another_kind() -> None:
+    # Why detection may lower-case a whole text at once unless one of _CONTEXT_CASED is in it.
+    def kind(c: str) -> tuple[bool, bool, bool]:
+        return (_WORD.fullmatch(c) is not None, c.isspace(), c in "'’")
+
+    odd = [c for c in map(chr, range(sys.maxunicode + 1)) if c.lower() != c and (len(c.lower()) != 1 or kind(c) != kind(c.lower()))]
+    assert set(odd) <= set(_CONTEXT_CASED)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
 from monitor.errors import NormalizeError
-from monitor.normalize import NORMALIZER_VERSION, Document, normalize, normalize_file, text_hash
+from monitor.normalize import _OTHER_SPACES, NORMALIZER_VERSION, Document, normalize, normalize_file, text_hash
 from monitor.normalize_charset import detect_encoding
 from monitor.normalize_html import render_elements
 from monitor.normalize_links import LinkPolicy, cloudflare_email
@@ -271,3 +272,31 @@ def test_markdown_link_around_images_spread_over_lines_leaves_nothing() -> None:
     badge = (b"# P\n\n[![Seal](data:image/svg+xml,x)\n\n![Seal](//seal.example/s?rid=1)\n\n"
              b"](https://seal.example/validate?rid=1 \"Seal\")\n\nWe keep data for two years.\n")
     assert normalize(badge, content_type="text/markdown").text == "# P\n\nWe keep data for two years.\n"
+
+
+def test_other_spaces_are_every_white_space_character_but_space_and_line_feed() -> None:
+    # Lines are only re-collapsed when one of these is present, so none may be missing.
+    expected = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace() and c not in " \n")
+    assert _OTHER_SPACES == expected
+
+
+def test_table_row_with_an_empty_cell_and_a_code_block_are_collapsed() -> None:
+    markdown = "| Name | | Land |\n| Klarna | Betalning | Sverige |\n\n```\nkod   med  luckor\n```\n"
+    text = normalize(markdown.encode(), content_type="text/markdown").text
+    assert text == "| Name | | Land |\n| Klarna | Betalning | Sverige |\n\nkod med luckor\n"
+
+
+def test_vertical_tab_and_form_feed_break_lines_like_a_line_feed() -> None:
+    text = normalize("Vi sparar data.\vVi delar data.\fVi raderar data.".encode(), content_type="text/plain").text
+    assert text == "Vi sparar data.\n\nVi delar data.\n\nVi raderar data.\n"
+
+
+def test_already_collapsed_lines_keep_their_text() -> None:
+    body = _page("<h2>Lagring</h2><p>Vi sparar dina uppgifter i sju år.</p><ul><li>Rätt till radering</li></ul>").encode()
+    assert normalize(body).text == "## Lagring\n\nVi sparar dina uppgifter i sju år.\n\n- Rätt till radering\n"
+
+
+def test_leaf_and_nested_paragraphs_are_written_alike() -> None:
+    leaf = normalize(_page("<div>Vi sparar  dina\nuppgifter.</div><p>Vi delar dem inte.</p>").encode()).text
+    nested = normalize(_page("<div>Vi <span>sparar</span>  dina\nuppgifter.</div><p>Vi delar <b>dem</b> inte.</p>").encode()).text
+    assert leaf == nested == "Vi sparar dina uppgifter.\n\nVi delar dem inte.\n"
