@@ -178,12 +178,10 @@ def drain_pending(
 
     ``between`` runs after each check (a background worker looks for its parent there).
     """
-    pending = set(database.pending_shop_names())
+    pending = database.pending_checks_of(wanted)
     done = 0
     for shop in config.shops:
-        if shop.name not in pending or (wanted is not None and shop.name not in wanted):
-            continue
-        for check in database.pending_checks(shop.name):
+        for check in pending.get(shop.name, ()):
             _process_check(database, config, shop, check, report)
             done += 1
             between()

@@ -19,16 +19,13 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col, create_engine, select
 
 from storage.blobs import BlobStore, DirectoryBlobStore
+from storage.checks import CheckQueries, stored_version
 from storage.errors import StorageError
 from storage.migrate import schema_is_current, upgrade_schema
 from storage.models import Check, FindingRecord, Shop, Snapshot, Version
-from storage.outbox import OutboxEntry, add_deliveries
 from storage.records import (
     FetchRecord,
-    NewVersion,
     Outcome,
-    PendingCheck,
-    SettledCheck,
     ShopState,
     StoredFinding,
     StoredVersion,
@@ -66,7 +63,7 @@ def _describe(url: str, exc: Exception) -> str:
     return f"database {shown}: {reason}"
 
 
-class Database:
+class Database(CheckQueries):
     """One policywatch database and its blob store."""
 
     def __init__(self, url: str, blobs: BlobStore) -> None:
@@ -154,9 +151,12 @@ class Database:
             return states
 
     def _shop_id(self, session: Session, name: str) -> int:
-        # Shops are never deleted nor renumbered: their ids are read once per Database.
+        # Shops are never deleted nor renumbered: their ids are read once per Database, all
+        # at once (a pass touches every shop).
         if name not in self._shop_ids:
-            self._shop_ids[name] = _id(self._shop(session, name))
+            self._shop_ids.update(session.exec(select(Shop.name, Shop.id)).all())  # type: ignore[arg-type]
+        if name not in self._shop_ids:
+            raise StorageError(f"shop {name!r} is not in the database")
         return self._shop_ids[name]
 
     def _shop(self, session: Session, name: str) -> Shop:
@@ -244,162 +244,20 @@ class Database:
         session.add(check)
         return check
 
-    def pending_checks(self, shop_name: str) -> list[PendingCheck]:
-        """The shop's checks after its processing cursor, oldest first."""
-        with self.session() as session:
-            shop = self._shop(session, shop_name)
-            rows = session.exec(
-                select(Check, Snapshot)
-                .join(Snapshot, isouter=True)
-                .where(Check.shop_id == shop.id, col(Check.id) > shop.processed_through)
-                .order_by(col(Check.id))
-            )
-            return [
-                PendingCheck(
-                    id=check.id or 0,
-                    shop=shop_name,
-                    at=check.at,
-                    outcome=check.outcome,
-                    status=check.status,
-                    snapshot_id=check.snapshot_id,
-                    blob_hash=snapshot.blob_hash if snapshot else None,
-                    url=snapshot.url if snapshot else None,
-                    final_url=snapshot.final_url if snapshot else None,
-                    content_type=snapshot.headers.get("content-type") if snapshot else None,
-                    cached_text_hash=snapshot.text_hash if snapshot else None,
-                    cached_normalizer_version=snapshot.normalizer_version if snapshot else None,
-                )
-                for check, snapshot in rows
-            ]
-
-    def pending_shop_names(self) -> list[str]:
-        """Shops with checks after their processing cursor, in one query (for a drain loop)."""
-        with self.session() as session:
-            rows = session.exec(
-                select(Shop.name)
-                .join(Check, col(Check.shop_id) == col(Shop.id))
-                .where(col(Check.id) > col(Shop.processed_through))
-                .distinct()
-            )
-            return list(rows)
-
-    def cache_text_hash(self, snapshot_id: int, text_hash: str, normalizer_version: str) -> None:
-        with self.session() as session:
-            self._cache(session, snapshot_id, (text_hash, normalizer_version))
-
-    def _cache(self, session: Session, snapshot_id: int | None, cached_text: tuple[str, str] | None) -> None:
-        if snapshot_id is None or cached_text is None:
-            return
-        snapshot = session.get(Snapshot, snapshot_id)
-        if snapshot is not None:
-            snapshot.text_hash, snapshot.normalizer_version = cached_text
-            session.add(snapshot)
-
-    def settle_check(
-        self,
-        check: PendingCheck,
-        decision: str,
-        *,
-        seen: bool = False,
-        detail: str | None = None,
-        forget_validators: bool = False,
-        cached_text: tuple[str, str] | None = None,
-    ) -> None:
-        """Close a check without a new version; ``seen`` moves the latest version's last-seen.
-
-        ``forget_validators`` drops the shop's ETag/Last-Modified: a page held back must be
-        fetched in full next time, or a 304 would confirm the latest version instead.
-        ``cached_text`` (text hash, normalizer version) is remembered on the check's snapshot
-        in the same transaction, as ``cache_text_hash`` does.
-        """
-        with self.session() as session:
-            shop = self._shop(session, check.shop)
-            self._cache(session, check.snapshot_id, cached_text)
-            if forget_validators:
-                shop.etag = shop.last_modified = None
-            if seen:
-                latest = self._latest_row(session, shop.id)
-                if latest is not None and latest.last_seen < check.at:
-                    latest.last_seen = check.at
-                    session.add(latest)
-            self._close(session, shop, check.id, decision, detail)
-
-    def add_version(
-        self,
-        check: PendingCheck | None,
-        shop_name: str,
-        new: NewVersion,
-        outbox: Sequence[OutboxEntry] = (),
-        decision: str = "new_version",
-        cached_text: tuple[str, str] | None = None,
-    ) -> int:
-        """Record a new version, its findings and its ``outbox`` alerts; closes ``check`` in the same transaction.
-
-        ``cached_text`` as for ``settle_check``.
-        """
-        with self.session() as session:
-            shop = self._shop(session, shop_name)
-            if check is not None:
-                self._cache(session, check.snapshot_id, cached_text)
-            version = Version(
-                shop_id=_id(shop),
-                snapshot_id=new.snapshot_id,
-                text=new.text,
-                text_hash=new.text_hash,
-                language=new.language,
-                normalizer_version=new.normalizer_version,
-                first_seen=new.seen_at,
-                last_seen=new.seen_at,
-                technical=new.technical,
-                structural=new.structural,
-                material=new.material,
-                categories=list(new.categories),
-                counts=dict(new.counts),
-            )
-            session.add(version)
-            session.flush()
-            assert version.id is not None
-            for finding in new.findings:
-                session.add(FindingRecord(version_id=version.id, **finding.__dict__))
-            add_deliveries(session, outbox, shop_id=_id(shop), event=f"version:{version.id}", kind="change",
-                           now=new.seen_at, version_id=version.id)
-            if check is not None:
-                self._close(session, shop, check.id, decision)
-            return version.id
-
-    def _close(self, session: Session, shop: Shop, check_id: int, decision: str, detail: str | None = None) -> None:
-        check = session.get(Check, check_id)
-        if check is not None:
-            check.decision = decision
-            check.detail = detail or check.detail
-            session.add(check)
-        shop.processed_through = max(shop.processed_through, check_id)
-        session.add(shop)
-
     # --- versions --------------------------------------------------------------------
-
-    def _latest_row(self, session: Session, shop_id: int | None) -> Version | None:
-        return session.exec(
-            select(Version).where(Version.shop_id == shop_id).order_by(col(Version.id).desc()).limit(1)
-        ).first()
-
-    def latest_version(self, shop_name: str) -> StoredVersion | None:
-        with self.session() as session:
-            row = self._latest_row(session, self._shop_id(session, shop_name))
-            return _version(row, shop_name) if row else None
 
     def versions(self, shop_name: str) -> list[StoredVersion]:
         """All versions of a shop, oldest first."""
         with self.session() as session:
             shop_id = self._shop_id(session, shop_name)
             rows = session.exec(select(Version).where(Version.shop_id == shop_id).order_by(col(Version.id)))
-            return [_version(row, shop_name) for row in rows]
+            return [stored_version(row, shop_name) for row in rows]
 
     def version(self, shop_name: str, version_id: int) -> StoredVersion | None:
         with self.session() as session:
             shop = self._shop(session, shop_name)
             row = session.get(Version, version_id)
-            return _version(row, shop_name) if row and row.shop_id == shop.id else None
+            return stored_version(row, shop_name) if row and row.shop_id == shop.id else None
 
     def version_at(self, shop_name: str, when: datetime) -> StoredVersion | None:
         """The version that was current at ``when`` (the last first seen at or before it)."""
@@ -411,7 +269,7 @@ class Database:
                 .order_by(col(Version.first_seen).desc(), col(Version.id).desc())
                 .limit(1)
             ).first()
-            return _version(row, shop_name) if row else None
+            return stored_version(row, shop_name) if row else None
 
     def findings(self, version_id: int) -> list[StoredFinding]:
         with self.session() as session:
@@ -433,41 +291,6 @@ class Database:
                 .order_by(col(Check.id))
             )
             return [(snapshot_id, at) for snapshot_id, at in rows if snapshot_id is not None]
-
-    def snapshot_body(self, snapshot_id: int) -> tuple[bytes, str | None, str]:
-        """The raw body of a snapshot, its content type and its final URL."""
-        with self.session() as session:
-            snapshot = session.get(Snapshot, snapshot_id)
-            if snapshot is None:
-                raise StorageError(f"snapshot {snapshot_id} does not exist")
-            blob_hash, content_type, url = snapshot.blob_hash, snapshot.headers.get("content-type"), snapshot.final_url
-        return self.blobs.get(blob_hash), content_type, url
-
-    # --- guard -----------------------------------------------------------------------
-
-    def settled_checks(self, shop_name: str, before: int, limit: int = 20) -> list[SettledCheck]:
-        """The shop's processed checks before check ``before``, newest first, with their text hash."""
-        with self.session() as session:
-            return self._settled(session, self._shop_id(session, shop_name), before, limit)
-
-    def _settled(self, session: Session, shop_id: int, before: int, limit: int) -> list[SettledCheck]:
-        rows = session.exec(
-            select(Check.id, Check.decision, Snapshot.text_hash)
-            .join(Snapshot, isouter=True)
-            .where(Check.shop_id == shop_id, col(Check.id) < before, col(Check.decision).is_not(None))
-            .order_by(col(Check.id).desc())
-            .limit(limit)
-        )
-        return [SettledCheck(check_id or 0, decision, digest) for check_id, decision, digest in rows]
-
-    def guard_history(
-        self, shop_name: str, before: int, limit: int = 20
-    ) -> tuple[list[StoredVersion], list[SettledCheck]]:
-        """``versions`` and ``settled_checks`` of a shop read in one transaction."""
-        with self.session() as session:
-            shop_id = self._shop_id(session, shop_name)
-            rows = session.exec(select(Version).where(Version.shop_id == shop_id).order_by(col(Version.id)))
-            return [_version(row, shop_name) for row in rows], self._settled(session, shop_id, before, limit)
 
     def decision_counts(self, shop_name: str) -> dict[str, int]:
         """How many of the shop's checks ended with each decision."""
@@ -499,25 +322,6 @@ def _now() -> datetime:
     from datetime import UTC
 
     return datetime.now(UTC)
-
-
-def _version(row: Version, shop_name: str) -> StoredVersion:
-    return StoredVersion(
-        id=row.id or 0,
-        shop=shop_name,
-        text=row.text,
-        text_hash=row.text_hash,
-        language=row.language,
-        normalizer_version=row.normalizer_version,
-        first_seen=row.first_seen,
-        last_seen=row.last_seen,
-        snapshot_id=row.snapshot_id,
-        technical=row.technical,
-        structural=row.structural,
-        material=row.material,
-        categories=tuple(row.categories or ()),
-        counts=dict(row.counts or {}),
-    )
 
 
 def open_database(url: str, blobs_dir: Path, *, upgrade: bool = True) -> Database:

@@ -1,0 +1,273 @@
+"""The processing side of the database: read pending checks, settle them, record versions.
+
+``monitor.process`` runs these once per fetched page, so they are written as SQL statements
+on the tables (no ORM objects loaded): a check costs a few small statements.
+``Database`` (``storage.db``) inherits them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Table, case, func, insert, select, update
+from sqlmodel import Session
+
+from storage.blobs import BlobStore
+from storage.errors import StorageError
+from storage.models import Check, FindingRecord, Shop, Snapshot, Version
+from storage.outbox import OutboxEntry, add_deliveries
+from storage.records import NewVersion, PendingCheck, SettledCheck, StoredVersion
+
+_shops: Table = Shop.__table__  # type: ignore[attr-defined]
+_checks: Table = Check.__table__  # type: ignore[attr-defined]
+_snapshots: Table = Snapshot.__table__  # type: ignore[attr-defined]
+_versions: Table = Version.__table__  # type: ignore[attr-defined]
+_findings: Table = FindingRecord.__table__  # type: ignore[attr-defined]
+
+_PENDING = (
+    select(
+        _shops.c.name,
+        _checks.c.id,
+        _checks.c.at,
+        _checks.c.outcome,
+        _checks.c.status,
+        _checks.c.snapshot_id,
+        _snapshots.c.blob_hash,
+        _snapshots.c.url,
+        _snapshots.c.final_url,
+        _snapshots.c.headers,
+        _snapshots.c.text_hash,
+        _snapshots.c.normalizer_version,
+    )
+    .select_from(_checks)
+    .join(_shops, _shops.c.id == _checks.c.shop_id)
+    .outerjoin(_snapshots, _snapshots.c.id == _checks.c.snapshot_id)
+    .where(_checks.c.id > _shops.c.processed_through)
+    .order_by(_checks.c.id)
+)
+
+
+class CheckQueries:
+    """Pending checks, their settlement and new versions (a part of ``Database``)."""
+
+    blobs: BlobStore
+
+    if TYPE_CHECKING:
+
+        def session(self) -> AbstractContextManager[Session]: ...
+
+        def _shop_id(self, session: Session, name: str) -> int: ...
+
+    def pending_checks(self, shop_name: str) -> list[PendingCheck]:
+        """The shop's checks after its processing cursor, oldest first."""
+        return self.pending_checks_of([shop_name]).get(shop_name, [])
+
+    def pending_checks_of(self, shop_names: Collection[str] | None = None) -> dict[str, list[PendingCheck]]:
+        """The pending checks of the named shops (all shops when None), in one query."""
+        statement = _PENDING if shop_names is None else _PENDING.where(_shops.c.name.in_(list(shop_names)))
+        pending: dict[str, list[PendingCheck]] = defaultdict(list)
+        with self.session() as session:
+            for row in session.execute(statement):
+                pending[row.name].append(_pending(row))
+        return dict(pending)
+
+    def pending_shop_names(self) -> list[str]:
+        """Shops with checks after their processing cursor."""
+        return sorted(self.pending_checks_of())
+
+    def latest_version(self, shop_name: str) -> StoredVersion | None:
+        with self.session() as session:
+            row = session.execute(
+                select(_versions)
+                .where(_versions.c.shop_id == self._shop_id(session, shop_name))
+                .order_by(_versions.c.id.desc())
+                .limit(1)
+            ).first()
+            return stored_version(row, shop_name) if row else None
+
+    def snapshot_body(self, snapshot_id: int) -> tuple[bytes, str | None, str]:
+        """The raw body of a snapshot, its content type and its final URL."""
+        with self.session() as session:
+            row = session.execute(
+                select(_snapshots.c.blob_hash, _snapshots.c.headers, _snapshots.c.final_url).where(
+                    _snapshots.c.id == snapshot_id
+                )
+            ).first()
+        if row is None:
+            raise StorageError(f"snapshot {snapshot_id} does not exist")
+        return self.blobs.get(row.blob_hash), (row.headers or {}).get("content-type"), row.final_url
+
+    def cache_text_hash(self, snapshot_id: int, text_hash: str, normalizer_version: str) -> None:
+        with self.session() as session:
+            _cache(session, snapshot_id, (text_hash, normalizer_version))
+
+    def settle_check(
+        self,
+        check: PendingCheck,
+        decision: str,
+        *,
+        seen: bool = False,
+        detail: str | None = None,
+        forget_validators: bool = False,
+        cached_text: tuple[str, str] | None = None,
+    ) -> None:
+        """Close a check without a new version; ``seen`` moves the latest version's last-seen.
+
+        ``forget_validators`` drops the shop's ETag/Last-Modified: a page held back must be
+        fetched in full next time, or a 304 would confirm the latest version instead.
+        ``cached_text`` (text hash, normalizer version) is remembered on the check's snapshot
+        in the same transaction, as ``cache_text_hash`` does.
+        """
+        with self.session() as session:
+            shop_id = self._shop_id(session, check.shop)
+            _cache(session, check.snapshot_id, cached_text)
+            if forget_validators:
+                session.execute(update(_shops).where(_shops.c.id == shop_id).values(etag=None, last_modified=None))
+            if seen:
+                latest = select(func.max(_versions.c.id)).where(_versions.c.shop_id == shop_id).scalar_subquery()
+                session.execute(
+                    update(_versions)
+                    .where(_versions.c.id == latest, _versions.c.last_seen < check.at)
+                    .values(last_seen=check.at)
+                )
+            _close(session, shop_id, check.id, decision, detail)
+
+    def add_version(
+        self,
+        check: PendingCheck | None,
+        shop_name: str,
+        new: NewVersion,
+        outbox: Sequence[OutboxEntry] = (),
+        decision: str = "new_version",
+        cached_text: tuple[str, str] | None = None,
+    ) -> int:
+        """Record a new version, its findings and its ``outbox`` alerts; closes ``check`` in the same transaction.
+
+        ``cached_text`` as for ``settle_check``.
+        """
+        with self.session() as session:
+            shop_id = self._shop_id(session, shop_name)
+            if check is not None:
+                _cache(session, check.snapshot_id, cached_text)
+            version_id: int = session.execute(
+                insert(_versions).values(
+                    shop_id=shop_id,
+                    snapshot_id=new.snapshot_id,
+                    text=new.text,
+                    text_hash=new.text_hash,
+                    language=new.language,
+                    normalizer_version=new.normalizer_version,
+                    first_seen=new.seen_at,
+                    last_seen=new.seen_at,
+                    technical=new.technical,
+                    structural=new.structural,
+                    material=new.material,
+                    categories=list(new.categories),
+                    counts=dict(new.counts),
+                ).returning(_versions.c.id)
+            ).scalar_one()
+            if new.findings:
+                session.execute(
+                    insert(_findings), [{"version_id": version_id, **vars(finding)} for finding in new.findings]
+                )
+            add_deliveries(session, outbox, shop_id=shop_id, event=f"version:{version_id}", kind="change",
+                           now=new.seen_at, version_id=version_id)
+            if check is not None:
+                _close(session, shop_id, check.id, decision)
+            return version_id
+
+    # --- what the guard reads --------------------------------------------------------
+
+    def settled_checks(self, shop_name: str, before: int, limit: int = 20) -> list[SettledCheck]:
+        """The shop's processed checks before check ``before``, newest first, with their text hash."""
+        with self.session() as session:
+            return _settled(session, self._shop_id(session, shop_name), before, limit)
+
+    def guard_history(
+        self, shop_name: str, before: int, limit: int = 20
+    ) -> tuple[list[StoredVersion], list[SettledCheck]]:
+        """The shop's versions (oldest first) and ``settled_checks``, read in one transaction."""
+        with self.session() as session:
+            shop_id = self._shop_id(session, shop_name)
+            rows = session.execute(select(_versions).where(_versions.c.shop_id == shop_id).order_by(_versions.c.id))
+            return [stored_version(row, shop_name) for row in rows], _settled(session, shop_id, before, limit)
+
+
+def stored_version(row: Any, shop_name: str) -> StoredVersion:
+    """A ``StoredVersion`` from a row of the version table (an ORM object or a result row)."""
+    return StoredVersion(
+        id=row.id or 0,
+        shop=shop_name,
+        text=row.text,
+        text_hash=row.text_hash,
+        language=row.language,
+        normalizer_version=row.normalizer_version,
+        first_seen=row.first_seen,
+        last_seen=row.last_seen,
+        snapshot_id=row.snapshot_id,
+        technical=row.technical,
+        structural=row.structural,
+        material=row.material,
+        categories=tuple(row.categories or ()),
+        counts=dict(row.counts or {}),
+    )
+
+
+def _pending(row: Any) -> PendingCheck:
+    return PendingCheck(
+        id=row.id,
+        shop=row.name,
+        at=row.at,
+        outcome=row.outcome,
+        status=row.status,
+        snapshot_id=row.snapshot_id,
+        blob_hash=row.blob_hash,
+        url=row.url,
+        final_url=row.final_url,
+        content_type=(row.headers or {}).get("content-type") if row.blob_hash else None,
+        cached_text_hash=row.text_hash,
+        cached_normalizer_version=row.normalizer_version,
+    )
+
+
+def _cache(session: Session, snapshot_id: int | None, cached_text: tuple[str, str] | None) -> None:
+    if snapshot_id is None or cached_text is None:
+        return
+    text_hash, normalizer_version = cached_text
+    session.execute(
+        update(_snapshots)
+        .where(_snapshots.c.id == snapshot_id)
+        .values(text_hash=text_hash, normalizer_version=normalizer_version)
+    )
+
+
+def _close(session: Session, shop_id: int, check_id: int, decision: str, detail: str | None = None) -> None:
+    """Record the check's decision and move the shop's processing cursor past it."""
+    values: dict[str, Any] = {"decision": decision}
+    if detail:
+        values["detail"] = detail
+    session.execute(update(_checks).where(_checks.c.id == check_id).values(**values))
+    session.execute(
+        update(_shops)
+        .where(_shops.c.id == shop_id)
+        .values(
+            processed_through=case(
+                (_shops.c.processed_through < check_id, check_id), else_=_shops.c.processed_through
+            )
+        )
+    )
+
+
+def _settled(session: Session, shop_id: int, before: int, limit: int) -> list[SettledCheck]:
+    rows = session.execute(
+        select(_checks.c.id, _checks.c.decision, _snapshots.c.text_hash)
+        .select_from(_checks)
+        .outerjoin(_snapshots, _snapshots.c.id == _checks.c.snapshot_id)
+        .where(_checks.c.shop_id == shop_id, _checks.c.id < before, _checks.c.decision.is_not(None))
+        .order_by(_checks.c.id.desc())
+        .limit(limit)
+    )
+    return [SettledCheck(check_id or 0, decision, digest) for check_id, decision, digest in rows]
