@@ -48,6 +48,7 @@ class Matcher:
         self.index = index
         self._keys = [entry.key for entry in self.entries]
         self._literals = [required_literals(entry.pattern) for entry in self.entries]
+        self._reaches = [literal_reach(entry.pattern) for entry in self.entries]
         # Compiling is most of the cost of a cold start and most patterns never get a text
         # holding their literals: each is compiled when first needed.
         self._regexes: list[re.Pattern[str] | None] = [None] * len(self.entries)
@@ -80,11 +81,13 @@ class Matcher:
         """A matcher for ad-hoc patterns of one meaning (a probe for one fact)."""
         return cls(PhraseEntry("", "probe", key, pattern, pattern) for pattern in patterns)
 
-    def _candidates(self, text: str) -> list[tuple[str, re.Pattern[str], tuple[str, ...] | None]]:
-        """The patterns worth running on ``text``, each with the literals that put it there."""
+    def _candidates(self, text: str) -> list[tuple[str, re.Pattern[str], tuple[str, ...] | None, int]]:
+        """The patterns worth running on ``text``, each with the literals that put it there
+        and where a match of it may start at the earliest."""
         if self.index is not None:
             # The index knows every kind's literals; only this matcher's matter here.
-            mine = self._literal_set.intersection(self.index.present(text))
+            present = self.index.present(text)
+            mine = self._literal_set.intersection(present)
             if not mine and not self._always:
                 return []
             chosen: dict[int, list[str]] = {i: [] for i in self._always}
@@ -92,13 +95,16 @@ class Matcher:
             for literal in mine:
                 for i in by_literal[literal]:
                     chosen.setdefault(i, []).append(literal)
-            return [
-                (self._keys[i], self._regex(i), tuple(chosen[i]) if self._literals[i] else None)
-                for i in sorted(chosen)
-            ]
+            found = []
+            for i in sorted(chosen):
+                literals, reach = chosen[i], self._reaches[i]
+                # A match starts at most ``reach`` characters before the literal it holds.
+                start = 0 if not literals or reach is None else max(0, min(present[lit] for lit in literals) - reach)
+                found.append((self._keys[i], self._regex(i), tuple(literals) if self._literals[i] else None, start))
+            return found
         lowered = text.lower()
         return [
-            (self._keys[i], self._regex(i), literals)
+            (self._keys[i], self._regex(i), literals, 0)
             for i, literals in enumerate(self._literals)
             if literals is None or any(literal in lowered for literal in literals)
         ]
@@ -130,8 +136,8 @@ class Matcher:
     def _hits(self, text: str) -> tuple[Hit, ...]:
         found: list[Hit] = []
         lowered = text.lower() if len(text) > _WINDOW_FROM else ""
-        for key, regex, literals in self._candidates(text):
-            found.extend(Hit(key, start, end) for start, end in _spans(regex, text, lowered, literals))
+        for key, regex, literals, first in self._candidates(text):
+            found.extend(Hit(key, start, end) for start, end in _spans(regex, text, lowered, literals, first))
         if len(found) < 2:
             return tuple(found)
         found.sort(key=lambda hit: (hit.start, hit.start - hit.end))
@@ -143,7 +149,9 @@ class Matcher:
 
     def _search(self, text: str) -> bool:
         lowered = text.lower() if len(text) > _WINDOW_FROM else ""
-        return any(_spans(regex, text, lowered, literals, first=True) for _, regex, literals in self._candidates(text))
+        return any(
+            _spans(regex, text, lowered, literals, start, first=True) for _, regex, literals, start in self._candidates(text)
+        )
 
     def keys(self, text: str) -> set[str]:
         return {hit.key for hit in self.hits(text)}
@@ -177,11 +185,12 @@ _REACH = 120
 
 
 def _spans(
-    regex: re.Pattern[str], text: str, lowered: str, literals: tuple[str, ...] | None, first: bool = False
+    regex: re.Pattern[str], text: str, lowered: str, literals: tuple[str, ...] | None, start: int, first: bool = False
 ) -> list[tuple[int, int]]:
-    """The matches of ``regex`` in ``text``, scanning only windows around ``literals`` when long."""
+    """The matches of ``regex`` in ``text`` from ``start`` (no match starts before), scanning
+    only windows around ``literals`` when long."""
     if not lowered or literals is None or len(lowered) != len(text):
-        matches = regex.finditer(text)
+        matches = regex.finditer(text, start)
         if first:
             match = next(matches, None)
             return [match.span()] if match else []
@@ -220,21 +229,32 @@ class LiteralIndex:
         self._prefixes = frozenset(self._by_prefix)
         self._present = lru_cache(maxsize=4096)(self._find)
 
-    def present(self, text: str) -> frozenset[str]:
+    def present(self, text: str) -> dict[str, int]:
+        """The literals ``text`` contains, each with where it first occurs (0 where the
+        lower-cased text is not as long as the text: its places are not the text's)."""
         return self._present(text)
 
     def forget(self) -> None:
         self._present.cache_clear()
 
-    def _find(self, text: str) -> frozenset[str]:
+    def _find(self, text: str) -> dict[str, int]:
         lowered = text.lower()
-        # The text's 4-grams say which literals can be in it; ``in`` confirms the few. Four
+        # The text's 4-grams say which literals can be in it; ``find`` confirms the few. Four
         # characters rule out more than three ("cont" vs "con") for the same cost.
         grams = {lowered[i : i + _GRAM] for i in range(len(lowered) - _GRAM + 1)}
-        found = {literal for literal in self._short if literal in lowered}
+        found = {}
+        for literal in self._short:
+            at = lowered.find(literal)
+            if at >= 0:
+                found[literal] = at
         for prefix in self._prefixes.intersection(grams):
-            found.update(literal for literal in self._by_prefix[prefix] if literal in lowered)
-        return frozenset(found)
+            for literal in self._by_prefix[prefix]:
+                at = lowered.find(literal)
+                if at >= 0:
+                    found[literal] = at
+        if len(lowered) != len(text):
+            found = dict.fromkeys(found, 0)
+        return found
 
 
 _GRAM = 4
@@ -269,64 +289,105 @@ def required_literals(pattern: str) -> tuple[str, ...] | None:
         return None
 
 
+def literal_reach(pattern: str) -> int | None:
+    """How many characters a match of ``pattern`` may have before the required literal it
+    holds; None when unbounded or when the pattern has no literals."""
+    try:
+        return _analysis(pattern)[1]
+    except re.error:
+        return None
+
+
 def pattern_literals(pattern: str) -> tuple[str, ...] | None:
     """``required_literals``, raising ``re.error`` for a pattern that does not parse.
 
     Parsing is the cheap half of compiling: it checks a pattern at load time, once.
     """
+    return _analysis(pattern)[0]
+
+
+# A pattern's required literals and how far into a match (at most) they start.
+Analysis = tuple[tuple[str, ...] | None, int | None]
+
+
+def _analysis(pattern: str) -> Analysis:
     if pattern in _LITERALS:
         return _LITERALS[pattern]
     parsed = _parser.parse(pattern, re.IGNORECASE)
-    found = _required(list(parsed))
+    found, reach = _required(list(parsed), parsed.state)
     literals = None if not found or min(len(literal) for literal in found) < 2 else tuple(sorted(found))
-    _LITERALS[pattern] = literals
-    return literals
+    analysis = (literals, reach if literals else None)
+    _LITERALS[pattern] = analysis
+    return analysis
 
 
-def known_literals(patterns: Iterable[str]) -> dict[str, tuple[str, ...] | None]:
+def known_literals(patterns: Iterable[str]) -> dict[str, Analysis]:
     """The literals of patterns already parsed, to be handed to ``remember_literals`` later."""
     return {pattern: _LITERALS[pattern] for pattern in patterns if pattern in _LITERALS}
 
 
-def remember_literals(literals: dict[str, tuple[str, ...] | None]) -> None:
+def remember_literals(literals: dict[str, Analysis]) -> None:
     """Take the literals of patterns parsed by an earlier process (see ``knowledge_cache``)."""
     _LITERALS.update(literals)
 
 
-_LITERALS: dict[str, tuple[str, ...] | None] = {}
+_LITERALS: dict[str, Analysis] = {}
+# A width the parser reports for a repeat without an upper bound, or beyond any phrase.
+_UNBOUNDED = 10_000
 
 
-def _required(items: list[tuple[object, object]]) -> set[str] | None:
+def _plus(offset: int | None, more: int | None) -> int | None:
+    return None if offset is None or more is None else offset + more
+
+
+def _width(state: object, item: tuple[object, object]) -> int | None:
+    widest = _parser.SubPattern(state, [item]).getwidth()[1]
+    return widest if widest < _UNBOUNDED else None
+
+
+def _required(items: list[tuple[object, object]], state: object) -> tuple[set[str] | None, int | None]:
+    """The best literal set of a sequence, with how far into it (at most) that literal starts."""
     best: set[str] | None = None
+    best_reach: int | None = None
     run: list[str] = []
+    offset: int | None = 0  # where (at most) the current item starts
+    run_at: int | None = 0
 
-    def consider(candidate: set[str] | None) -> None:
-        nonlocal best
+    def consider(candidate: set[str] | None, reach: int | None) -> None:
+        nonlocal best, best_reach
         if candidate and (best is None or min(map(len, candidate)) > min(map(len, best))):
-            best = candidate
+            best, best_reach = candidate, reach
 
     for op, value in items:
         if op is _constants.LITERAL:
+            if not run:
+                run_at = offset
             run.append(chr(value).lower())  # type: ignore[arg-type]
+            offset = _plus(offset, 1)
             continue
         prefix = "".join(run)
-        consider({prefix} if run else None)
+        consider({prefix} if run else None, run_at)
         run = []
         if op is _constants.SUBPATTERN:
-            consider(_required(list(value[-1])))  # type: ignore[index]
+            found, reach = _required(list(value[-1]), state)  # type: ignore[index]
+            consider(found, _plus(offset, reach))
         elif op is _constants.BRANCH:
             # The parser turns "UK|U\.K\." into "U(?:K|\.K\.)": a prefix too short to look
             # for, before plain words.
             words = [_plain(list(branch)) for branch in value[1]]  # type: ignore[index]
             if len(prefix) == 1 and all(words):
-                consider({prefix + word for word in words})  # type: ignore[operator]
-            branches = [_required(list(branch)) for branch in value[1]]  # type: ignore[index]
-            if all(branches):
-                consider(set().union(*branches))  # type: ignore[arg-type]
+                consider({prefix + word for word in words}, run_at)  # type: ignore[operator]
+            branches = [_required(list(branch), state) for branch in value[1]]  # type: ignore[index]
+            if all(found for found, _ in branches):
+                reaches = [reach for _, reach in branches]
+                widest = None if None in reaches else max(reaches)  # type: ignore[type-var]
+                consider(set().union(*(found for found, _ in branches)), _plus(offset, widest))  # type: ignore[arg-type]
         elif op in (_constants.MAX_REPEAT, _constants.MIN_REPEAT) and value[0] >= 1:  # type: ignore[index]
-            consider(_required(list(value[2])))  # type: ignore[index]
-    consider({"".join(run)} if run else None)
-    return best
+            found, reach = _required(list(value[2]), state)  # type: ignore[index]
+            consider(found, _plus(offset, reach))
+        offset = _plus(offset, _width(state, (op, value)))
+    consider({"".join(run)} if run else None, run_at)
+    return best, best_reach
 
 
 def _plain(items: list[tuple[object, object]]) -> str | None:

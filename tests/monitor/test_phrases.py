@@ -9,6 +9,7 @@ import pytest
 
 from monitor.errors import KnowledgeError
 from monitor.facts import CATEGORIES
+from monitor.facts_match import LiteralIndex, PhraseEntry, literal_reach
 from monitor.phrases import (
     Matcher,
     load_phrasebook,
@@ -40,6 +41,29 @@ def test_the_literal_prefilter_never_hides_a_match_of_the_example(entry) -> None
     assert match is not None
     if literals is not None:
         assert any(literal in match.group(0).lower() for literal in literals)
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: f"{e.language}-{e.kind}-{e.key}")
+def test_a_match_of_the_example_holds_a_literal_within_its_reach(entry) -> None:
+    # The matcher starts looking ``reach`` characters before the first literal it finds.
+    literals, reach = required_literals(entry.pattern), literal_reach(entry.pattern)
+    match = re.search(entry.pattern, entry.example, re.IGNORECASE)
+    assert match is not None
+    if literals is not None and reach is not None:
+        lowered = match.group(0).lower()
+        assert any(0 <= lowered.find(literal) <= reach for literal in literals)
+
+
+def test_the_reach_is_how_far_into_a_match_its_literal_may_start() -> None:
+    assert literal_reach(r"ab{2,5}cdef") == 6
+    assert literal_reach(r"(?:stored|processed) (?:\w+ ){0,3}in") == 0
+    assert literal_reach(r"\w+ data") is None
+
+
+def test_a_match_that_starts_before_its_literal_is_found_whole() -> None:
+    entry = PhraseEntry("en", "test.kind", "car", r"(?:big )?red car", "big red car")
+    matcher = Matcher([entry], LiteralIndex(["red car"]))
+    assert [(hit.start, hit.end) for hit in matcher.hits("a big red car")] == [(2, 13)]
 
 
 def test_every_language_covers_the_same_kinds_of_phrases() -> None:
