@@ -12,6 +12,11 @@ from typing import Protocol
 from storage.errors import StorageError
 
 
+# The crawl compresses every new body on its hot path: level 1 is five times faster than the
+# default 6 on shop pages and stores about a quarter more bytes. Any level reads back.
+_COMPRESSION_LEVEL = 1
+
+
 def body_hash(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
@@ -43,7 +48,7 @@ class DirectoryBlobStore:
             fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             try:
                 with os.fdopen(fd, "wb") as handle:
-                    handle.write(zlib.compress(body, 6))
+                    handle.write(zlib.compress(body, _COMPRESSION_LEVEL))
                     handle.flush()
                     os.fsync(handle.fileno())
                 os.replace(temporary, path)

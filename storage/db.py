@@ -1,13 +1,14 @@
-"""The database: engine, schema upgrade on open, and the queries the pipeline and CLI use.
+"""The database: engine, schema upgrade on open, shops, and the version queries the CLI uses.
 
-Shaped like a small repository interface: record a fetch, read what is pending, record or
-confirm a version, read versions by id, by date, latest, oldest first. Deciding
-"unchanged" happens here, in the transaction that records the check.
+``Database`` is the one repository interface of policywatch. Its hot paths live in their own
+modules: recording fetches (``storage.fetches``, for the crawler) and settling checks into
+versions (``storage.checks``, for processing). Deciding "unchanged" happens there, in the
+transaction that settles the check.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -21,17 +22,14 @@ from sqlmodel import Session, col, create_engine, select
 from storage.blobs import BlobStore, DirectoryBlobStore
 from storage.checks import CheckQueries, stored_version
 from storage.errors import StorageError
+from storage.fetches import FetchQueries
 from storage.migrate import schema_is_current, upgrade_schema
-from storage.models import Check, FindingRecord, Shop, Snapshot, Version
+from storage.models import Check, FindingRecord, Shop, Version
 from storage.records import (
-    FetchRecord,
-    Outcome,
     ShopState,
     StoredFinding,
     StoredVersion,
 )
-
-_KEPT_HEADERS = ("content-type", "content-encoding", "content-language", "etag", "last-modified", "date", "server")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -63,7 +61,7 @@ def _describe(url: str, exc: Exception) -> str:
     return f"database {shown}: {reason}"
 
 
-class Database(CheckQueries):
+class Database(FetchQueries, CheckQueries):
     """One policywatch database and its blob store."""
 
     def __init__(self, url: str, blobs: BlobStore) -> None:
@@ -164,85 +162,6 @@ class Database(CheckQueries):
         if shop is None:
             raise StorageError(f"shop {name!r} is not in the database")
         return shop
-
-    # --- fetches ---------------------------------------------------------------------
-
-    def record_fetch(self, record: FetchRecord) -> int:
-        """Store one fetch: the body as a blob (once), a snapshot row for a new body, a check row."""
-        return self.record_fetches([record])[0]
-
-    def record_fetches(self, records: Sequence[FetchRecord]) -> list[int]:
-        """Store several fetches as ``record_fetch`` does, in one transaction; their check ids.
-
-        Every blob is on disk before the transaction that refers to it commits.
-        """
-        hashes = [self.blobs.put(r.body) if r.outcome is Outcome.OK and r.body else None for r in records]
-        with self.session() as session:
-            names = {record.shop for record in records}
-            shops = {shop.name: shop for shop in session.exec(select(Shop).where(col(Shop.name).in_(names)))}
-            wanted = {digest for digest in hashes if digest is not None}
-            known = {
-                (snapshot.shop_id, snapshot.blob_hash): snapshot
-                for snapshot in session.exec(
-                    select(Snapshot).where(
-                        col(Snapshot.shop_id).in_([shop.id for shop in shops.values()]),
-                        col(Snapshot.blob_hash).in_(wanted),
-                    )
-                )
-            } if wanted else {}
-            checks = []
-            for record, blob_hash in zip(records, hashes, strict=True):
-                shop = shops.get(record.shop)
-                if shop is None:
-                    raise StorageError(f"shop {record.shop!r} is not in the database")
-                checks.append(self._add_fetch(session, shop, record, blob_hash, known))
-            session.flush()
-            return [_id(check) for check in checks]
-
-    def _add_fetch(
-        self,
-        session: Session,
-        shop: Shop,
-        record: FetchRecord,
-        blob_hash: str | None,
-        known: dict[tuple[int, str], Snapshot],
-    ) -> Check:
-        snapshot_id = None
-        if blob_hash is not None:
-            snapshot = known.get((_id(shop), blob_hash))
-            if snapshot is None:
-                headers = {k.lower(): v for k, v in record.headers.items() if k.lower() in _KEPT_HEADERS}
-                snapshot = Snapshot(
-                    shop_id=_id(shop),
-                    blob_hash=blob_hash,
-                    fetched_at=record.at,
-                    status=record.status or 200,
-                    url=record.url,
-                    final_url=record.final_url or record.url,
-                    headers=headers,
-                    size=len(record.body or b""),
-                    elapsed_ms=record.elapsed_ms or 0,
-                )
-                session.add(snapshot)
-                session.flush()
-                known[(_id(shop), blob_hash)] = snapshot
-            snapshot_id = snapshot.id
-        if record.outcome is Outcome.OK:
-            headers = {k.lower(): v for k, v in record.headers.items()}
-            shop.etag = headers.get("etag")
-            shop.last_modified = headers.get("last-modified")
-            session.add(shop)
-        check = Check(
-            shop_id=_id(shop),
-            at=record.at,
-            outcome=record.outcome.value,
-            status=record.status,
-            snapshot_id=snapshot_id,
-            elapsed_ms=record.elapsed_ms,
-            detail=record.detail,
-        )
-        session.add(check)
-        return check
 
     # --- versions --------------------------------------------------------------------
 
