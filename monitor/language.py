@@ -78,10 +78,23 @@ def _weights() -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]
     return dict(words), dict(letters)
 
 
+@lru_cache(maxsize=1)
+def _letter_terms() -> tuple[re.Pattern[str], dict[str, tuple[tuple[str, float], ...]]]:
+    """A pattern finding any telling letter, and per letter what it adds to each language."""
+    _, letters = _weights()
+    terms = {
+        letter: tuple((code, _LETTER_WEIGHT * weight) for code, weight in weights.items())
+        for letter, weights in letters.items()
+    }
+    pattern = "[" + "".join(map(re.escape, letters)) + "]" if letters else "(?!)"
+    return re.compile(pattern), terms
+
+
 # Lower-casing a whole text gives the same words as lower-casing each word, except for a
 # capital dotted I (two characters lower-cased) and a capital sigma (final or not by its
 # context); every other lower-cased character keeps its length and its kind.
 _CONTEXT_CASED = ("\u0130", "\u03a3")
+_PUNCTUATION = '.,:;()!?"'
 
 
 def _token_counts(text: str) -> dict[str, int]:
@@ -94,6 +107,9 @@ def _token_counts(text: str) -> dict[str, int]:
     lowered = not any(c in text for c in _CONTEXT_CASED)
     if lowered:
         text = text.lower()
+    # Punctuation is never part of a word: as a space it leaves more chunks all letters.
+    for mark in _PUNCTUATION:
+        text = text.replace(mark, " ")
     counts: dict[str, int] = {}
     for chunk, count in Counter(text.split()).items():
         for token in (chunk,) if chunk.isalpha() else _WORD.findall(chunk):
@@ -104,22 +120,23 @@ def _token_counts(text: str) -> dict[str, int]:
 
 
 def _scores(counts: dict[str, int]) -> dict[str, float]:
-    word_weights, letter_weights = _weights()
-    letters = letter_weights.keys()
+    word_weights, _ = _weights()
+    telling, letter_terms = _letter_terms()
     scores: dict[str, float] = defaultdict(float)
+    # Terms are added word by word in the same order as ever: a float sum depends on it.
     for token, count in counts.items():
         weights = word_weights.get(token)
         if weights is not None:
             for code, weight in weights.items():
                 scores[code] += weight * count
         # Most words have none of the telling letters; only those that do need the loop.
-        if letters.isdisjoint(token):
+        if telling.search(token) is None:
             continue
         for letter in set(token):
-            weights = letter_weights.get(letter)
-            if weights is not None:
-                for code, weight in weights.items():
-                    scores[code] += _LETTER_WEIGHT * weight * count
+            terms = letter_terms.get(letter)
+            if terms is not None:
+                for code, term in terms:
+                    scores[code] += term * count
     return dict(scores)
 
 
