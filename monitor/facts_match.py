@@ -86,10 +86,10 @@ class Matcher:
         and where a match of it may start at the earliest."""
         if self.index is not None:
             # The index knows every kind's literals; only this matcher's matter here.
-            present = self.index.present(text)
+            present, places = self.index.located(text)
             mine = self._literal_set.intersection(present)
-            if not mine and not self._always:
-                return []
+            if not mine:
+                return [(self._keys[i], self._regex(i), None, 0) for i in self._always]
             chosen: dict[int, list[str]] = {i: [] for i in self._always}
             by_literal = self._by_literal
             for literal in mine:
@@ -99,8 +99,11 @@ class Matcher:
             for i in sorted(chosen):
                 literals, reach = chosen[i], self._reaches[i]
                 # A match starts at most ``reach`` characters before the literal it holds.
-                start = 0 if not literals or reach is None else max(0, min(present[lit] for lit in literals) - reach)
-                found.append((self._keys[i], self._regex(i), tuple(literals) if self._literals[i] else None, start))
+                start = 0
+                if literals and reach is not None:
+                    first = places[literals[0]] if len(literals) == 1 else min(places[lit] for lit in literals)
+                    start = max(0, first - reach)
+                found.append((self._keys[i], self._regexes[i] or self._regex(i), tuple(literals) if self._literals[i] else None, start))
             return found
         lowered = text.lower()
         return [
@@ -229,15 +232,19 @@ class LiteralIndex:
         self._prefixes = frozenset(self._by_prefix)
         self._present = lru_cache(maxsize=4096)(self._find)
 
-    def present(self, text: str) -> dict[str, int]:
-        """The literals ``text`` contains, each with where it first occurs (0 where the
+    def present(self, text: str) -> frozenset[str]:
+        """The literals ``text`` contains."""
+        return self._present(text)[0]
+
+    def located(self, text: str) -> tuple[frozenset[str], dict[str, int]]:
+        """The literals ``text`` contains, and where each first occurs (0 where the
         lower-cased text is not as long as the text: its places are not the text's)."""
         return self._present(text)
 
     def forget(self) -> None:
         self._present.cache_clear()
 
-    def _find(self, text: str) -> dict[str, int]:
+    def _find(self, text: str) -> tuple[frozenset[str], dict[str, int]]:
         lowered = text.lower()
         # The text's 4-grams say which literals can be in it; ``find`` confirms the few. Four
         # characters rule out more than three ("cont" vs "con") for the same cost.
@@ -254,7 +261,7 @@ class LiteralIndex:
                     found[literal] = at
         if len(lowered) != len(text):
             found = dict.fromkeys(found, 0)
-        return found
+        return frozenset(found), found
 
 
 _GRAM = 4
