@@ -20,6 +20,8 @@ _INLINE = frozenset(
 _HEADINGS = {f"h{level}": level for level in range(1, 7)}
 _LISTS = frozenset({"ul", "ol", "dl", "menu"})
 _ITEMS = frozenset({"li", "dt", "dd"})
+# Tags written otherwise than as a block of running text.
+_SPECIAL = frozenset({*_INLINE, *_HEADINGS, *_ITEMS, "br"})
 
 
 class _Writer:
@@ -31,13 +33,22 @@ class _Writer:
         self.buffer: list[str] = []
 
     def flush(self, prefix: str = "") -> None:
-        if not self.buffer:
+        buffer = self.buffer
+        if not buffer:
             return
-        text = " ".join("".join(self.buffer).split())
-        self.buffer.clear()
+        text = " ".join((buffer[0] if len(buffer) == 1 else "".join(buffer)).split())
+        buffer.clear()
         if text:
-            self.lines.append(prefix + text)
-            self.lines.append("")
+            self.lines += (prefix + text, "")
+
+    def line(self, text: str | None, prefix: str = "") -> None:
+        """A block that is only ``text``: the same as buffering it between two flushes."""
+        if self.buffer:
+            self.flush()
+        if text:
+            text = " ".join(text.split())
+            if text:
+                self.lines += (prefix + text, "")
 
     def text(self, value: str | None) -> None:
         if value:
@@ -77,15 +88,13 @@ class _Writer:
 
     def block(self, element: HtmlElement) -> None:
         tag = element.tag
-        if not len(element) and tag not in _INLINE and tag not in _HEADINGS and tag not in _ITEMS and tag != "br":
+        if not len(element) and tag not in _SPECIAL:
             # A paragraph without markup inside, most of a policy: its text is one line.
-            self.flush()
-            text = element.text
-            if text:
-                self.buffer.append(text)
-                self.flush()
+            self.line(element.text)
             return
-        if tag in _HEADINGS:
+        if tag in _HEADINGS and not len(element) and element.get("data-cfemail") is None:
+            self.line(element.text, "#" * _HEADINGS[tag] + " ")
+        elif tag in _HEADINGS:
             self.flush()
             self.inline(element)
             self.flush("#" * _HEADINGS[tag] + " ")
@@ -105,7 +114,11 @@ class _Writer:
             self.flush()
             self.text(element.text)
             for child in element.iterchildren(etree.Element):
-                self.block(child)
+                # block() of a childless paragraph, inlined: it is most of a policy.
+                if not len(child) and child.tag not in _SPECIAL:
+                    self.line(child.text)
+                else:
+                    self.block(child)
                 self.text(child.tail)
             self.flush()
 
