@@ -55,16 +55,10 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
 
 
-def _is_collapsed(text: str) -> bool:
-    """Whether every line already has its words one space apart, with none at either end.
-
-    The writers of normalized text mostly give such lines; checking the whole text at once
-    is cheaper than collapsing each line again.
-    """
-    if "  " in text or " \n" in text or "\n " in text or text.startswith(" ") or text.endswith(" "):
-        return False
+def _has_other_spaces(text: str) -> bool:
+    """Whether ``text`` holds white space other than the space and the line feed."""
     spaces = _OTHER_SPACES[:8] if text.isascii() else _OTHER_SPACES
-    return not any(space in text for space in spaces)
+    return any(space in text for space in spaces)
 
 
 def _clean(text: str) -> str:
@@ -75,10 +69,12 @@ def _clean(text: str) -> str:
     if not text.isascii():
         for invisible in _INVISIBLE:
             text = text.replace(invisible, "")
-    collapsed = _is_collapsed(text)
+    # The writers of normalized text mostly give lines with words one space apart and none
+    # at either end; those are kept as they are rather than split and joined again.
+    spaced = _has_other_spaces(text)
     lines: list[str] = []
     for line in text.splitlines():
-        if not collapsed:
+        if spaced or "  " in line or line.startswith(" ") or line.endswith(" "):
             line = " ".join(line.split())
         if line in ("-", "#") or (line.startswith("#") and not line.lstrip("#").strip()):
             continue
