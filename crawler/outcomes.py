@@ -1,6 +1,6 @@
 """Map what a download produced (a response or a failure) onto the closed set of outcomes.
 
-Used by the spider's callback and errback; the result travels on in a ``FetchedPage``.
+Used by the spider's callback and errback; the result travels on in a ``FetchRecord``.
 """
 
 from __future__ import annotations

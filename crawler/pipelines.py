@@ -1,4 +1,4 @@
-"""The snapshot step's Scrapy side: persist each ``FetchedPage`` through ``storage.db``.
+"""The snapshot step's Scrapy side: persist each ``FetchRecord`` the spider yields through ``storage.db``.
 
 It only persists, in batches. Blobs, snapshot rows and check rows are the job of
 ``Database.record_fetches``.
@@ -11,11 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Self
 
-from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
-from crawler.items import FetchedPage
 from storage.db import Database, open_database
 from storage.errors import StorageError
 from storage.records import FetchRecord
@@ -31,7 +29,7 @@ storage_failed = object()
 
 
 class SnapshotPipeline:
-    """Turn each ``FetchedPage`` into a ``FetchRecord`` and record it.
+    """Record each ``FetchRecord``: its body as a blob, then its rows in a batch.
 
     A storage failure stops the pass: later items are dropped unrecorded, and the first
     error is announced with the ``storage_failed`` signal.
@@ -76,11 +74,9 @@ class SnapshotPipeline:
         if self.database is not None:
             self.database.engine.dispose()
 
-    async def process_item(self, item: FetchedPage) -> FetchedPage:
+    async def process_item(self, record: FetchRecord) -> FetchRecord:
         if self.failed or self.database is None:
             raise DropItem("storage failed earlier in this pass", log_level="DEBUG")
-        # The item and the storage record share their fields; storage cannot import the crawler.
-        record = FetchRecord(**ItemAdapter(item).asdict())
         loop = asyncio.get_running_loop()
         try:
             if record.body:
@@ -98,7 +94,7 @@ class SnapshotPipeline:
         except StorageError as error:
             self._fail(error)
             raise DropItem(f"not recorded: {error}", log_level="DEBUG") from error
-        return item
+        return record
 
     def _write_batch(self) -> None:
         """Record the waiting items in one transaction, on the one row-writer thread."""

@@ -18,7 +18,6 @@ from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.settings import Settings
 
 from crawler import settings as crawler_settings
-from crawler.items import FetchedPage
 from crawler.pipelines import storage_failed
 from crawler.spiders.policy import PolicySpider
 from monitor.config import Config, ShopConfig
@@ -87,7 +86,7 @@ def run_pass(
     failures: list[StorageError] = []
 
     def on_item(item: Any) -> None:
-        if isinstance(item, FetchedPage):
+        if isinstance(item, FetchRecord):
             recorded[item.shop] = (item.outcome, item.detail)
 
     def on_storage_failed(error: StorageError) -> None:

@@ -1,4 +1,4 @@
-"""The fetch step: one request per shop, one ``FetchedPage`` per shop, success or failure.
+"""The fetch step: one request per shop, one ``FetchRecord`` per shop, success or failure.
 
 No parsing here: the raw body goes to ``SnapshotPipeline``; normalizing happens later, from
 the stored snapshot.
@@ -14,9 +14,8 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler.items import FetchedPage
 from crawler.outcomes import outcome_of_failure, outcome_of_response
-from storage.records import Outcome
+from storage.records import FetchRecord, Outcome
 
 
 class PolicySpider(scrapy.Spider):
@@ -53,9 +52,9 @@ class PolicySpider(scrapy.Spider):
                 dont_filter=True,
             )
 
-    def parse(self, response: Response, shop: str) -> Iterator[FetchedPage]:
+    def parse(self, response: Response, shop: str) -> Iterator[FetchRecord]:
         outcome, detail = outcome_of_response(response)
-        yield FetchedPage(
+        yield FetchRecord(
             shop=shop,
             url=_first_url(response.request) or response.url,
             outcome=outcome,
@@ -72,11 +71,11 @@ class PolicySpider(scrapy.Spider):
             detail=detail,
         )
 
-    def failed(self, failure: Failure) -> Iterator[FetchedPage]:
+    def failed(self, failure: Failure) -> Iterator[FetchRecord]:
         request = failure.request  # type: ignore[attr-defined]
         outcome, detail = outcome_of_failure(failure)
         response = getattr(failure.value, "response", None)
-        yield FetchedPage(
+        yield FetchRecord(
             shop=request.cb_kwargs["shop"],
             url=_first_url(request) or request.url,
             outcome=outcome,

@@ -1,4 +1,4 @@
-"""The snapshot pipeline: a ``FetchedPage`` becomes a recorded check (and a snapshot when ok)."""
+"""The snapshot pipeline: a ``FetchRecord`` becomes a recorded check (and a snapshot when ok)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ import pytest
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.test import get_crawler
 
-from crawler.items import FetchedPage
 from crawler.pipelines import BATCH_SIZE, SnapshotPipeline, storage_failed
 from storage.db import open_database
 from storage.errors import StorageError
-from storage.records import Outcome
+from storage.records import FetchRecord, Outcome
 
 AT = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 
@@ -35,8 +34,8 @@ def _pipeline(tmp_path: Path, blobs: Path | None = None) -> SnapshotPipeline:
     return pipeline
 
 
-def _page(outcome: Outcome, body: bytes | None = None, **fields: object) -> FetchedPage:
-    return FetchedPage(
+def _page(outcome: Outcome, body: bytes | None = None, **fields: object) -> FetchRecord:
+    return FetchRecord(
         shop="alpha",
         url="http://alpha.example/privacy",
         outcome=outcome,
@@ -122,7 +121,7 @@ def test_a_batch_that_cannot_be_written_drops_all_its_items_and_is_announced_onc
     pipeline.crawler.signals.connect(on_failed, signal=storage_failed)
 
     async def together() -> list[object]:
-        pages = [_page(Outcome.TIMEOUT), FetchedPage(shop="unknown", url="http://unknown.example/",
+        pages = [_page(Outcome.TIMEOUT), FetchRecord(shop="unknown", url="http://unknown.example/",
                                                      outcome=Outcome.TIMEOUT, at=AT)]
         return await asyncio.gather(*(pipeline.process_item(page) for page in pages), return_exceptions=True)
 

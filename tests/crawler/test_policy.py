@@ -1,4 +1,4 @@
-"""The policy spider: its requests, and the ``FetchedPage`` its callback and errback yield."""
+"""The policy spider: its requests, and the ``FetchRecord`` its callback and errback yield."""
 
 from __future__ import annotations
 
@@ -11,10 +11,9 @@ from scrapy.utils.test import get_crawler
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TimeoutError
 from twisted.python.failure import Failure
 
-from crawler.items import FetchedPage
 from crawler.middlewares import BlockedPrivateAddress, PageTooLarge
 from crawler.spiders.policy import PolicySpider
-from storage.records import Outcome
+from storage.records import FetchRecord, Outcome
 
 SHOPS = [
     ("alpha", "http://alpha.example/privacy"),
@@ -53,7 +52,7 @@ def test_stored_validators_make_the_request_conditional() -> None:
     assert b"If-None-Match" not in beta.headers
 
 
-def _parse(status: int, body: bytes = b"<p>Policy</p>", **meta: object) -> FetchedPage:
+def _parse(status: int, body: bytes = b"<p>Policy</p>", **meta: object) -> FetchRecord:
     request = Request(
         "http://alpha.example/privacy", meta=meta, cb_kwargs={"shop": "alpha"}
     )
@@ -105,7 +104,7 @@ def test_a_redirected_page_keeps_the_configured_url_and_the_final_one() -> None:
     )
 
 
-def _fail(error: Exception) -> FetchedPage:
+def _fail(error: Exception) -> FetchRecord:
     failure = Failure(error)
     failure.request = Request(
         "http://alpha.example/privacy", cb_kwargs={"shop": "alpha"}
