@@ -57,7 +57,8 @@ class Matcher:
         for i, literals in enumerate(self._literals):
             for literal in literals or ():
                 self._by_literal.setdefault(literal, []).append(i)
-        self._literal_set = frozenset(self._by_literal)
+        # The index tells, once per text, which of this matcher's patterns it may hold.
+        self._slot = index.register(self._by_literal) if index is not None else -1
         # The same sentence (and its heading) is asked about by several steps of extraction;
         # whether a sentence matches at all is known once its hits are.
         self._hits_of: dict[str, tuple[Hit, ...]] = {}
@@ -86,15 +87,12 @@ class Matcher:
         and where a match of it may start at the earliest."""
         if self.index is not None:
             # The index knows every kind's literals; only this matcher's matter here.
-            present, places = self.index.located(text)
-            mine = self._literal_set.intersection(present)
-            if not mine:
+            places, by_slot = self.index.located(text)
+            mine = by_slot.get(self._slot)
+            if mine is None:
                 return [(self._keys[i], self._regex(i), None, 0) for i in self._always]
             chosen: dict[int, list[str]] = {i: [] for i in self._always}
-            by_literal = self._by_literal
-            for literal in mine:
-                for i in by_literal[literal]:
-                    chosen.setdefault(i, []).append(literal)
+            chosen.update(mine)
             found = []
             for i in sorted(chosen):
                 literals, reach = chosen[i], self._reaches[i]
@@ -231,20 +229,31 @@ class LiteralIndex:
                 self._by_prefix.setdefault(literal[:_GRAM], []).append(literal)
         self._prefixes = frozenset(self._by_prefix)
         self._present = lru_cache(maxsize=4096)(self._find)
+        self._owners: dict[str, list[tuple[int, int]]] = {}
+        self._slots = 0
 
-    def present(self, text: str) -> frozenset[str]:
-        """The literals ``text`` contains."""
-        return self._present(text)[0]
+    def register(self, by_literal: dict[str, list[int]]) -> int:
+        """Take one matcher's patterns by literal; returns the matcher's number in ``located``."""
+        slot = self._slots
+        self._slots += 1
+        for literal, indices in by_literal.items():
+            self._owners.setdefault(literal, []).extend((slot, i) for i in indices)
+        return slot
 
-    def located(self, text: str) -> tuple[frozenset[str], dict[str, int]]:
+    def present(self, text: str) -> dict[str, int]:
         """The literals ``text`` contains, and where each first occurs (0 where the
         lower-cased text is not as long as the text: its places are not the text's)."""
+        return self._present(text)[0]
+
+    def located(self, text: str) -> tuple[dict[str, int], dict[int, dict[int, list[str]]]]:
+        """``present``, and by registered matcher, its patterns whose literals ``text``
+        contains, each with those literals."""
         return self._present(text)
 
     def forget(self) -> None:
         self._present.cache_clear()
 
-    def _find(self, text: str) -> tuple[frozenset[str], dict[str, int]]:
+    def _find(self, text: str) -> tuple[dict[str, int], dict[int, dict[int, list[str]]]]:
         lowered = text.lower()
         # The text's 4-grams say which literals can be in it; ``find`` confirms the few. Four
         # characters rule out more than three ("cont" vs "con") for the same cost.
@@ -261,7 +270,12 @@ class LiteralIndex:
                     found[literal] = at
         if len(lowered) != len(text):
             found = dict.fromkeys(found, 0)
-        return frozenset(found), found
+        by_slot: dict[int, dict[int, list[str]]] = {}
+        owners = self._owners
+        for literal in found:
+            for slot, i in owners.get(literal, ()):
+                by_slot.setdefault(slot, {}).setdefault(i, []).append(literal)
+        return found, by_slot
 
 
 _GRAM = 4

@@ -98,7 +98,7 @@ class PhraseBook:
         """Every period stated in ``text``: a number (digits or a number word) and a unit."""
         found = []
         # The unit words a sentence holds are known from the index the matchers use anyway.
-        units = self.index.present(text).intersection(self.units) if self.index is not None else None
+        units = self.index.present(text).keys() & self.units.keys() if self.index is not None else None
         for start, end, number, unit_word in _duration_probe(self).spans(text.lower(), units):
             amount = self.numbers.get(number)
             if amount is None:
