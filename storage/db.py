@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, func
+from sqlalchemy import event, func, insert, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col, create_engine, select
@@ -93,18 +93,23 @@ class Database(FetchQueries, CheckQueries):
             self._sync_shops(wanted)  # another process created the same shops at the same moment
 
     def _sync_shops(self, shops: list[tuple[str, str, str | None]]) -> None:
+        table = Shop.__table__  # type: ignore[attr-defined]
         with self.session() as session:
-            existing = {shop.name: shop for shop in session.exec(select(Shop))}
+            existing = {row.name: row for row in session.execute(select(table.c.name, table.c.url, table.c.language))}
+            new, changed = [], []
             for name, url, language in shops:
-                shop = existing.get(name)
-                if shop is None:
-                    session.add(Shop(name=name, url=url, language=language, created_at=_now()))
-                elif shop.url != url or (language and shop.language != language):
-                    if shop.url != url:
-                        shop.etag = shop.last_modified = None
-                    shop.url = url
-                    shop.language = language or shop.language
-                    session.add(shop)
+                row = existing.get(name)
+                if row is None:
+                    new.append({"name": name, "url": url, "language": language, "created_at": _now()})
+                elif row.url != url or (language and row.language != language):
+                    values = {"url": url, "language": language or row.language}
+                    if row.url != url:
+                        values |= {"etag": None, "last_modified": None}
+                    changed.append((name, values))
+            if new:
+                session.execute(insert(table), new)
+            for name, values in changed:
+                session.execute(update(table).where(table.c.name == name).values(**values))
 
     def shop_names(self) -> list[str]:
         with self.session() as session:
