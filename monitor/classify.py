@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from typing import TYPE_CHECKING, Literal
 
 from monitor.facts import CATEGORIES, Fact, FactExtractor, visible_text
@@ -217,12 +218,9 @@ class _Kept:
 
     def _joined(self) -> str:
         if self._text is None:
-            parts, position = [], 0
-            for index in self.indices:
-                self._starts.append(position)
-                text = self.sentences[index].text
-                parts.append(text)
-                position += len(text) + 1
+            parts = [self.sentences[index].text for index in self.indices]
+            # Each sentence starts one character (the line break) after the previous ends.
+            self._starts = [0, *accumulate(len(part) + 1 for part in parts)][: len(parts)]
             self._text = "\n".join(parts)
         return self._text
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from importlib.abc import Traversable
@@ -75,12 +75,15 @@ class PhraseBook:
     units: dict[str, str]  # unit word -> one of UNITS
     kinds: dict[str, Matcher]
     index: LiteralIndex | None = None  # knows the unit words too
+    # Children's ages and retention periods are both read from a sentence's periods.
+    _periods: dict[str, tuple[Duration, ...]] = field(default_factory=dict, repr=False)
 
     def matcher(self, kind: str) -> Matcher:
         return self.kinds.get(kind) or _EMPTY
 
     def forget_texts(self) -> None:
         """Drop the cached literal look-ups of texts seen so far (for honest timing)."""
+        self._periods.clear()
         for matcher in self.kinds.values():
             matcher.forget()
             if matcher.index is not None:
@@ -96,6 +99,14 @@ class PhraseBook:
 
     def durations(self, text: str) -> list[Duration]:
         """Every period stated in ``text``: a number (digits or a number word) and a unit."""
+        known = self._periods.get(text)
+        if known is None:
+            if len(self._periods) >= _PERIODS_KEPT:
+                self._periods.clear()
+            known = self._periods[text] = tuple(self._durations(text))
+        return list(known)
+
+    def _durations(self, text: str) -> list[Duration]:
         found = []
         # The unit words a sentence holds are known from the index the matchers use anyway.
         units = self.index.present(text).keys() & self.units.keys() if self.index is not None else None
@@ -115,6 +126,7 @@ class PhraseBook:
 
 
 _EMPTY = Matcher([])
+_PERIODS_KEPT = 4096  # texts whose periods are kept, as the matchers keep their hits
 
 
 class DurationProbe:
