@@ -151,6 +151,10 @@ def strip_chrome(root: HtmlElement, keep: Sequence[HtmlElement] = ()) -> None:
             continue
         if element in protected or element.tag in ("html", "body", "main"):
             continue
+        # Whatever lies inside chrome goes with it. Visited in document order, an element
+        # inside removed chrome is inside the last element found to be chrome.
+        if doomed and doomed[-1] in element.iterancestors():
+            continue
         if _is_hidden(element) or _is_chrome(element, hints):
             doomed.append(element)
         elif _is_hinted_chrome(element, hints):

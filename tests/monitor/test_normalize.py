@@ -300,3 +300,12 @@ def test_leaf_and_nested_paragraphs_are_written_alike() -> None:
     leaf = normalize(_page("<div>Vi sparar  dina\nuppgifter.</div><p>Vi delar dem inte.</p>").encode()).text
     nested = normalize(_page("<div>Vi <span>sparar</span>  dina\nuppgifter.</div><p>Vi delar <b>dem</b> inte.</p>").encode()).text
     assert leaf == nested == "Vi sparar dina uppgifter.\n\nVi delar dem inte.\n"
+
+
+def test_everything_inside_removed_chrome_goes_with_it() -> None:
+    long_cart = "Varukorgen innehåller många varor med långa namn. " * 20
+    body = _page(
+        f'<header><nav><a href="/a">Hem</a></nav><div class="cart">{long_cart}</div></header>'
+        "<main><p>Vi sparar dina uppgifter.</p><p>Vi delar dem inte.</p></main>"
+    ).encode()
+    assert normalize(body).text == "Vi sparar dina uppgifter.\n\nVi delar dem inte.\n"
