@@ -25,9 +25,9 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 sys.path[:0] = [str(REPO), str(REPO / "bench"), str(REPO / "tests")]
 
-from monitor import demo  # noqa: E402
-from monitor.errors import NormalizeError  # noqa: E402
-from monitor.normalize import normalize  # noqa: E402
+from monitor import demo
+from monitor.errors import NormalizeError
+from monitor.normalize import normalize
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,14 @@ from collections import Counter
 
 import pytest
 
-from monitor.language import _CONTEXT_CASED, _WORD, _token_counts, detect_language, language_profiles, language_scores
+from monitor.language import (
+    _CONTEXT_CASED,
+    _WORD,
+    _token_counts,
+    detect_language,
+    language_profiles,
+    language_scores,
+)
 
 
 @pytest.mark.parametrize("profile", language_profiles(), ids=lambda p: p.code)

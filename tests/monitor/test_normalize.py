@@ -10,7 +10,14 @@ import pytest
 from lxml import etree
 
 from monitor.errors import NormalizeError
-from monitor.normalize import _OTHER_SPACES, NORMALIZER_VERSION, Document, normalize, normalize_file, text_hash
+from monitor.normalize import (
+    _OTHER_SPACES,
+    NORMALIZER_VERSION,
+    Document,
+    normalize,
+    normalize_file,
+    text_hash,
+)
 from monitor.normalize_charset import detect_encoding
 from monitor.normalize_html import render_elements
 from monitor.normalize_links import LinkPolicy, cloudflare_email
@@ -241,7 +248,7 @@ def test_markdown_content_type_is_read_as_markdown() -> None:
 
 
 def test_plain_text_turns_short_unpunctuated_lines_into_headings() -> None:
-    text = normalize("Informationsinsamling\nVi samlar in ditt namn.\n".encode(), content_type="text/plain").text
+    text = normalize(b"Informationsinsamling\nVi samlar in ditt namn.\n", content_type="text/plain").text
     assert text == "# Informationsinsamling\n\nVi samlar in ditt namn.\n"
 
 
@@ -287,7 +294,7 @@ def test_table_row_with_an_empty_cell_and_a_code_block_are_collapsed() -> None:
 
 
 def test_vertical_tab_and_form_feed_break_lines_like_a_line_feed() -> None:
-    text = normalize("Vi sparar data.\vVi delar data.\fVi raderar data.".encode(), content_type="text/plain").text
+    text = normalize(b"Vi sparar data.\vVi delar data.\fVi raderar data.", content_type="text/plain").text
     assert text == "Vi sparar data.\n\nVi delar data.\n\nVi raderar data.\n"
 
 
