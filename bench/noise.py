@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from monitor.config import Config, parse_config
-from monitor.guard import flap_count
+from monitor.history import flap_count
 from monitor.normalize import normalize, text_hash
 from monitor.process import process_pending
 from storage.db import Database, open_database

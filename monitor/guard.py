@@ -15,21 +15,13 @@ from urllib.parse import urlsplit
 from rapidfuzz import fuzz
 
 from monitor.config import CrawlConfig
+from monitor.decisions import FLAP, HELD_PREFIX, NEW_VERSION, RETURNED, STRUCTURAL
 from monitor.guard_page import score_page
 from monitor.language import detect_language
 from monitor.normalize import Document, text_hash
 from monitor.segment import segment
-from storage.db import Database
 from storage.records import SettledCheck, StoredVersion
 
-HELD_PREFIX = "held:"
-NEW_VERSION = "new_version"
-# Held for several checks, then accepted: a rewrite or a new kind of page, not noise.
-STRUCTURAL = "new_version:structural"
-# Back to an earlier text by a transition already recorded once: its alert was sent then.
-FLAP = "new_version:flap"
-# Back to an earlier text by a transition not seen before (a revert): alerted as usual.
-RETURNED = "new_version:returned"
 # Checks without a usable text neither continue nor break a run of held checks.
 _NO_TEXT = frozenset({"failed", "unusable"})
 # Comparing with the whole history costs a fuzzy ratio per version; flaps alternate between
@@ -247,9 +239,3 @@ def review(
 def guard_settings(crawl: CrawlConfig) -> GuardSettings:
     """Settings from the ``[crawl]`` config section."""
     return GuardSettings(stable_checks=crawl.stable_checks, structural_checks=crawl.structural_checks)
-
-
-def flap_count(database: Database, shop: str) -> int:
-    """How many of the shop's checks returned to an earlier text (held or accepted)."""
-    counts = database.decision_counts(shop)
-    return sum(counts.get(decision, 0) for decision in (f"{HELD_PREFIX}flap", FLAP, RETURNED))

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from monitor.decisions import FLAP_DECISIONS, HELD_PREFIX
 from monitor.errors import UsageError
 from storage.records import StoredVersion
 
@@ -17,13 +18,6 @@ if TYPE_CHECKING:
     from monitor.compare import ChangeReport
     from storage.db import Database
     from storage.reader import HistorySource
-
-HELD_PREFIX = "held:"
-# The decisions monitor.guard records when a check returns to an earlier text (held, or
-# accepted); spelled here so that reading a history never imports the guard and its fuzzy
-# matcher. A test holds them equal to the guard's.
-FLAP_DECISIONS = (f"{HELD_PREFIX}flap", "new_version:flap", "new_version:returned")
-
 
 @dataclass(frozen=True)
 class ShopHistory:

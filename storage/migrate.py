@@ -13,13 +13,12 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
 from storage.errors import StorageError
+from storage.revision import HEAD_REVISION
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-# The newest revision under migrations/versions (a test checks it is Alembic's head).
-HEAD_REVISION = "0001"
 
 
 def alembic_config() -> Config:

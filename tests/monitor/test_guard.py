@@ -7,10 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from monitor.config import CrawlConfig
+from monitor.decisions import FLAP, RETURNED, STRUCTURAL
 from monitor.guard import (
-    FLAP,
-    RETURNED,
-    STRUCTURAL,
     GuardSettings,
     ShopHistory,
     Verdict,

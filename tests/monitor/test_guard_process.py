@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from monitor.config import Config, parse_config
-from monitor.guard import flap_count
+from monitor.history import flap_count
 from monitor.process import process_pending
 from storage.db import Database
 from storage.outbox import Outbox
