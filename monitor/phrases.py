@@ -16,20 +16,18 @@ from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
 
-from monitor import facts_match
+from monitor import facts_match, phrase_literals
 from monitor.errors import KnowledgeError
-from monitor.facts_match import (
-    Hit,
-    LiteralIndex,
-    Matcher,
-    PhraseEntry,
+from monitor.facts_match import Hit, LiteralIndex, Matcher, PhraseEntry
+from monitor.knowledge_cache import load_cached
+from monitor.phrase_literals import (
+    Analysis,
     known_literals,
     pattern_literals,
     remember_literals,
     required_literals,
     trie_pattern,
 )
-from monitor.knowledge_cache import load_cached
 
 __all__ = [
     "Duration",
@@ -266,7 +264,8 @@ def load_phrasebook(directory: Traversable | None = None) -> PhraseBook:
         (path for path in (directory or _phrase_dir()).iterdir() if path.name.endswith(".toml")),
         key=lambda p: p.name,
     )
-    sources = [Path(__file__).read_bytes(), Path(facts_match.__file__).read_bytes()]
+    # The code that parses and analyses patterns is part of what a cached entry was built from.
+    sources = [Path(code).read_bytes() for code in (__file__, facts_match.__file__, phrase_literals.__file__)]
     sources += [path.name.encode() + b"\0" + path.read_bytes() for path in paths]
     languages, entries, numbers, units, parsed = load_cached("phrases", sources, lambda: _merged(paths))
     remember_literals(parsed)
@@ -279,7 +278,7 @@ def load_phrasebook(directory: Traversable | None = None) -> PhraseBook:
     return PhraseBook(tuple(languages), tuple(entries), numbers, units, kinds, index)
 
 
-_Merged = tuple[list[str], list[PhraseEntry], dict[str, float], dict[str, str], dict[str, facts_match.Analysis]]
+_Merged = tuple[list[str], list[PhraseEntry], dict[str, float], dict[str, str], dict[str, Analysis]]
 
 
 def _merged(paths: list[Traversable]) -> _Merged:

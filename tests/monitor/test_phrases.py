@@ -9,7 +9,8 @@ import pytest
 
 from monitor.errors import KnowledgeError
 from monitor.facts import CATEGORIES
-from monitor.facts_match import LiteralIndex, PhraseEntry, literal_reach
+from monitor.facts_match import LiteralIndex, PhraseEntry
+from monitor.phrase_literals import literal_reach
 from monitor.phrases import (
     Matcher,
     load_phrasebook,
