@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, case, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlmodel import Session
 
 from storage.blobs import BlobStore
@@ -50,6 +50,50 @@ _PENDING = (
 )
 
 
+_PENDING_OF = _PENDING.where(_shops.c.name.in_(bindparam("names", expanding=True)))
+_LATEST = select(_versions).where(_versions.c.shop_id == bindparam("shop")).order_by(_versions.c.id.desc()).limit(1)
+_VERSIONS = select(_versions).where(_versions.c.shop_id == bindparam("shop")).order_by(_versions.c.id)
+_SETTLED = (
+    select(_checks.c.id, _checks.c.decision, _snapshots.c.text_hash)
+    .select_from(_checks)
+    .outerjoin(_snapshots, _snapshots.c.id == _checks.c.snapshot_id)
+    .where(_checks.c.shop_id == bindparam("shop"), _checks.c.id < bindparam("before"), _checks.c.decision.is_not(None))
+    .order_by(_checks.c.id.desc())
+    .limit(bindparam("limit"))
+)
+_SNAPSHOT = select(_snapshots.c.blob_hash, _snapshots.c.headers, _snapshots.c.final_url).where(
+    _snapshots.c.id == bindparam("snapshot")
+)
+_CACHE_TEXT = (
+    update(_snapshots)
+    .where(_snapshots.c.id == bindparam("snapshot"))
+    .values(text_hash=bindparam("new_text_hash"), normalizer_version=bindparam("new_normalizer_version"))
+)
+_FORGET_VALIDATORS = update(_shops).where(_shops.c.id == bindparam("shop")).values(etag=None, last_modified=None)
+# The latest version's last seen moves forward, never back.
+_SEEN = (
+    update(_versions)
+    .where(
+        _versions.c.id == select(func.max(_versions.c.id)).where(_versions.c.shop_id == bindparam("shop")).scalar_subquery(),
+        _versions.c.last_seen < bindparam("at"),
+    )
+    .values(last_seen=bindparam("at"))
+)
+_DECIDE = update(_checks).where(_checks.c.id == bindparam("check")).values(decision=bindparam("new_decision"))
+_DECIDE_WITH_DETAIL = (
+    update(_checks)
+    .where(_checks.c.id == bindparam("check"))
+    .values(decision=bindparam("new_decision"), detail=bindparam("new_detail"))
+)
+# The shop's processing cursor moves forward, never back.
+_ADVANCE = (
+    update(_shops)
+    .where(_shops.c.id == bindparam("shop"), _shops.c.processed_through < bindparam("check"))
+    .values(processed_through=bindparam("check"))
+)
+_ADD_VERSION = insert(_versions).returning(_versions.c.id)
+
+
 class CheckQueries:
     """Pending checks, their settlement and new versions (a part of ``Database``)."""
 
@@ -67,10 +111,10 @@ class CheckQueries:
 
     def pending_checks_of(self, shop_names: Collection[str] | None = None) -> dict[str, list[PendingCheck]]:
         """The pending checks of the named shops (all shops when None), in one query."""
-        statement = _PENDING if shop_names is None else _PENDING.where(_shops.c.name.in_(list(shop_names)))
+        statement, parameters = (_PENDING, {}) if shop_names is None else (_PENDING_OF, {"names": list(shop_names)})
         pending: dict[str, list[PendingCheck]] = defaultdict(list)
         with self.session() as session:
-            for row in session.execute(statement):
+            for row in session.execute(statement, parameters):
                 pending[row.name].append(_pending(row))
         return dict(pending)
 
@@ -80,22 +124,13 @@ class CheckQueries:
 
     def latest_version(self, shop_name: str) -> StoredVersion | None:
         with self.session() as session:
-            row = session.execute(
-                select(_versions)
-                .where(_versions.c.shop_id == self._shop_id(session, shop_name))
-                .order_by(_versions.c.id.desc())
-                .limit(1)
-            ).first()
+            row = session.execute(_LATEST, {"shop": self._shop_id(session, shop_name)}).first()
             return stored_version(row, shop_name) if row else None
 
     def snapshot_body(self, snapshot_id: int) -> tuple[bytes, str | None, str]:
         """The raw body of a snapshot, its content type and its final URL."""
         with self.session() as session:
-            row = session.execute(
-                select(_snapshots.c.blob_hash, _snapshots.c.headers, _snapshots.c.final_url).where(
-                    _snapshots.c.id == snapshot_id
-                )
-            ).first()
+            row = session.execute(_SNAPSHOT, {"snapshot": snapshot_id}).first()
         if row is None:
             raise StorageError(f"snapshot {snapshot_id} does not exist")
         return self.blobs.get(row.blob_hash), (row.headers or {}).get("content-type"), row.final_url
@@ -125,14 +160,9 @@ class CheckQueries:
             shop_id = self._shop_id(session, check.shop)
             _cache(session, check.snapshot_id, cached_text)
             if forget_validators:
-                session.execute(update(_shops).where(_shops.c.id == shop_id).values(etag=None, last_modified=None))
+                session.execute(_FORGET_VALIDATORS, {"shop": shop_id})
             if seen:
-                latest = select(func.max(_versions.c.id)).where(_versions.c.shop_id == shop_id).scalar_subquery()
-                session.execute(
-                    update(_versions)
-                    .where(_versions.c.id == latest, _versions.c.last_seen < check.at)
-                    .values(last_seen=check.at)
-                )
+                session.execute(_SEEN, {"shop": shop_id, "at": check.at})
             _close(session, shop_id, check.id, decision, detail)
 
     def add_version(
@@ -153,21 +183,22 @@ class CheckQueries:
             if check is not None:
                 _cache(session, check.snapshot_id, cached_text)
             version_id: int = session.execute(
-                insert(_versions).values(
-                    shop_id=shop_id,
-                    snapshot_id=new.snapshot_id,
-                    text=new.text,
-                    text_hash=new.text_hash,
-                    language=new.language,
-                    normalizer_version=new.normalizer_version,
-                    first_seen=new.seen_at,
-                    last_seen=new.seen_at,
-                    technical=new.technical,
-                    structural=new.structural,
-                    material=new.material,
-                    categories=list(new.categories),
-                    counts=dict(new.counts),
-                ).returning(_versions.c.id)
+                _ADD_VERSION,
+                {
+                    "shop_id": shop_id,
+                    "snapshot_id": new.snapshot_id,
+                    "text": new.text,
+                    "text_hash": new.text_hash,
+                    "language": new.language,
+                    "normalizer_version": new.normalizer_version,
+                    "first_seen": new.seen_at,
+                    "last_seen": new.seen_at,
+                    "technical": new.technical,
+                    "structural": new.structural,
+                    "material": new.material,
+                    "categories": list(new.categories),
+                    "counts": dict(new.counts),
+                },
             ).scalar_one()
             if new.findings:
                 session.execute(
@@ -192,7 +223,7 @@ class CheckQueries:
         """The shop's versions (oldest first) and ``settled_checks``, read in one transaction."""
         with self.session() as session:
             shop_id = self._shop_id(session, shop_name)
-            rows = session.execute(select(_versions).where(_versions.c.shop_id == shop_id).order_by(_versions.c.id))
+            rows = session.execute(_VERSIONS, {"shop": shop_id})
             return [stored_version(row, shop_name) for row in rows], _settled(session, shop_id, before, limit)
 
 
@@ -234,40 +265,23 @@ def _pending(row: Any) -> PendingCheck:
 
 
 def _cache(session: Session, snapshot_id: int | None, cached_text: tuple[str, str] | None) -> None:
-    if snapshot_id is None or cached_text is None:
-        return
-    text_hash, normalizer_version = cached_text
-    session.execute(
-        update(_snapshots)
-        .where(_snapshots.c.id == snapshot_id)
-        .values(text_hash=text_hash, normalizer_version=normalizer_version)
-    )
+    if snapshot_id is not None and cached_text is not None:
+        text_hash, normalizer_version = cached_text
+        session.execute(
+            _CACHE_TEXT,
+            {"snapshot": snapshot_id, "new_text_hash": text_hash, "new_normalizer_version": normalizer_version},
+        )
 
 
 def _close(session: Session, shop_id: int, check_id: int, decision: str, detail: str | None = None) -> None:
     """Record the check's decision and move the shop's processing cursor past it."""
-    values: dict[str, Any] = {"decision": decision}
     if detail:
-        values["detail"] = detail
-    session.execute(update(_checks).where(_checks.c.id == check_id).values(**values))
-    session.execute(
-        update(_shops)
-        .where(_shops.c.id == shop_id)
-        .values(
-            processed_through=case(
-                (_shops.c.processed_through < check_id, check_id), else_=_shops.c.processed_through
-            )
-        )
-    )
+        session.execute(_DECIDE_WITH_DETAIL, {"check": check_id, "new_decision": decision, "new_detail": detail})
+    else:
+        session.execute(_DECIDE, {"check": check_id, "new_decision": decision})
+    session.execute(_ADVANCE, {"shop": shop_id, "check": check_id})
 
 
 def _settled(session: Session, shop_id: int, before: int, limit: int) -> list[SettledCheck]:
-    rows = session.execute(
-        select(_checks.c.id, _checks.c.decision, _snapshots.c.text_hash)
-        .select_from(_checks)
-        .outerjoin(_snapshots, _snapshots.c.id == _checks.c.snapshot_id)
-        .where(_checks.c.shop_id == shop_id, _checks.c.id < before, _checks.c.decision.is_not(None))
-        .order_by(_checks.c.id.desc())
-        .limit(limit)
-    )
+    rows = session.execute(_SETTLED, {"shop": shop_id, "before": before, "limit": limit})
     return [SettledCheck(check_id or 0, decision, digest) for check_id, decision, digest in rows]
