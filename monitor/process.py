@@ -119,11 +119,12 @@ def _process_check(
         database.settle_check(check, "failed")
         report.failed += 1
         return
-    latest = database.latest_version(shop.name)
+    # Most checks end here, on the hash alone: the texts are read only for a changed page.
+    latest_hash = database.latest_text_hash(shop.name)
     if (
-        latest is not None
+        latest_hash is not None
         and check.cached_normalizer_version == NORMALIZER_VERSION
-        and check.cached_text_hash == latest.text_hash
+        and check.cached_text_hash == latest_hash
     ):
         database.settle_check(check, "unchanged", seen=True)
         report.unchanged += 1
@@ -139,11 +140,12 @@ def _process_check(
     # Remembered on the snapshot in the transaction that settles the check: the next check
     # of the same body skips normalization.
     cached = (digest, NORMALIZER_VERSION)
-    if latest is not None and latest.text_hash == digest:
+    if latest_hash == digest:
         database.settle_check(check, "unchanged", seen=True, cached_text=cached)
         report.unchanged += 1
         return
     versions, recent = database.guard_history(shop.name, check.id)
+    latest = versions[-1] if versions else None
     verdict = review(
         document,
         language=shop.language,

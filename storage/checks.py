@@ -52,6 +52,9 @@ _PENDING = (
 
 _PENDING_OF = _PENDING.where(_shops.c.name.in_(bindparam("names", expanding=True)))
 _LATEST = select(_versions).where(_versions.c.shop_id == bindparam("shop")).order_by(_versions.c.id.desc()).limit(1)
+_LATEST_HASH = (
+    select(_versions.c.text_hash).where(_versions.c.shop_id == bindparam("shop")).order_by(_versions.c.id.desc()).limit(1)
+)
 _VERSIONS = select(_versions).where(_versions.c.shop_id == bindparam("shop")).order_by(_versions.c.id)
 _SETTLED = (
     select(_checks.c.id, _checks.c.decision, _snapshots.c.text_hash)
@@ -126,6 +129,11 @@ class CheckQueries:
         with self.session() as session:
             row = session.execute(_LATEST, {"shop": self._shop_id(session, shop_name)}).first()
             return stored_version(row, shop_name) if row else None
+
+    def latest_text_hash(self, shop_name: str) -> str | None:
+        """The text hash of the shop's latest version (None before the first)."""
+        with self.session() as session:
+            return session.execute(_LATEST_HASH, {"shop": self._shop_id(session, shop_name)}).scalar()
 
     def snapshot_body(self, snapshot_id: int) -> tuple[bytes, str | None, str]:
         """The raw body of a snapshot, its content type and its final URL."""

@@ -158,3 +158,25 @@ def test_guard_history_is_the_versions_and_the_settled_checks(db: Database) -> N
     assert [v.id for v in versions] == [first]
     assert recent == db.settled_checks("shop", later.id)
     assert [(c.id, c.decision, c.text_hash) for c in recent] == [(check.id, "new_version", "hash-a")]
+
+
+def test_latest_text_hash_is_the_newest_versions(db: Database) -> None:
+    assert db.latest_text_hash("shop") is None
+    db.add_version(None, "shop", version("one", T0))
+    db.add_version(None, "shop", version("two", T0 + timedelta(days=1)))
+    assert db.latest_text_hash("shop") == "hash-two" == db.latest_version("shop").text_hash  # type: ignore[union-attr]
+
+
+def test_pending_checks_of_several_shops_come_in_one_answer(db: Database) -> None:
+    db.sync_shops([("other", "https://other.example/privacy", "en")])
+    db.record_fetch(fetch(at=T0))
+    db.record_fetch(FetchRecord("other", "https://other.example/privacy", Outcome.TIMEOUT, T0))
+    db.record_fetch(fetch(at=T0 + timedelta(hours=1)))
+    pending = db.pending_checks_of(["shop", "other", "unknown"])
+    assert {name: [c.at for c in checks] for name, checks in pending.items()} == {
+        "shop": [T0, T0 + timedelta(hours=1)],
+        "other": [T0],
+    }
+    assert db.pending_checks_of() == pending
+    db.settle_check(pending["shop"][0], "unchanged")
+    assert [c.at for c in db.pending_checks_of(["shop"])["shop"]] == [T0 + timedelta(hours=1)]
