@@ -132,7 +132,8 @@ def _scores(counts: dict[str, int]) -> dict[str, float]:
         # Most words have none of the telling letters; only those that do need the loop.
         if telling.search(token) is None:
             continue
-        for letter in set(token):
+        # Sorted: a set's order changes with the hash seed, and so would the float sums.
+        for letter in sorted(set(token)):
             terms = letter_terms.get(letter)
             if terms is not None:
                 for code, term in terms:
