@@ -18,7 +18,7 @@ from monitor.config import CrawlConfig
 from monitor.decisions import FLAP, HELD_PREFIX, NEW_VERSION, RETURNED, STRUCTURAL
 from monitor.guard_page import score_page
 from monitor.language import detect_language
-from monitor.normalize import Document, text_hash
+from monitor.normalize import Document
 from monitor.segment import segment
 from storage.records import SettledCheck, StoredVersion
 
@@ -211,7 +211,7 @@ def review(
     earlier version after ``stable_checks``, a wrong-looking page after ``structural_checks``
     (then marked structural, so that a real rewrite is never lost).
     """
-    text, digest, latest = document.text, text_hash(document.text), history.latest
+    text, digest, latest = document.text, document.text_hash, history.latest
     problem: _Problem | None = None
     if moved := moved_away(requested_url, final_url):
         problem = _Problem("moved", moved)

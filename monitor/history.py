@@ -116,7 +116,7 @@ def import_file(
     database: Database, shop: str, path: Path, *, at: datetime | None, language: str | None = None
 ) -> StoredVersion | None:
     """Record a local file as a version of ``shop`` (for backfilling); None when unchanged."""
-    from monitor.normalize import normalize_file, text_hash
+    from monitor.normalize import normalize_file
     from monitor.process import new_version_from
 
     _known_shop(database, shop)
@@ -125,7 +125,7 @@ def import_file(
     document = normalize_file(path, language=language)
     seen_at = at or datetime.now(UTC)
     previous = database.version_at(shop, seen_at)
-    if previous is not None and previous.text_hash == text_hash(document.text):
+    if previous is not None and previous.text_hash == document.text_hash:
         return None
     later = [version for version in database.versions(shop) if version.first_seen > seen_at]
     if later:

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from lxml import etree
@@ -48,6 +49,11 @@ class Document:
     text: str
     language: str | None
     title: str | None
+
+    @cached_property
+    def text_hash(self) -> str:
+        """``text_hash(text)``, computed once: processing compares it several times."""
+        return text_hash(self.text)
 
 
 def text_hash(text: str) -> str:

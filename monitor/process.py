@@ -21,7 +21,7 @@ from monitor.compare import compare_texts
 from monitor.config import Config, ShopConfig
 from monitor.errors import NormalizeError
 from monitor.guard import ShopHistory, guard_settings, review
-from monitor.normalize import NORMALIZER_VERSION, Document, normalize, text_hash
+from monitor.normalize import NORMALIZER_VERSION, Document, normalize
 from monitor.notify_targets import version_outbox
 from storage.db import Database, open_database
 from storage.records import NewVersion, Outcome, PendingCheck, StoredFinding, StoredVersion
@@ -94,7 +94,7 @@ def new_version_from(
         )
     return NewVersion(
         text=document.text,
-        text_hash=text_hash(document.text),
+        text_hash=document.text_hash,
         language=document.language,
         normalizer_version=NORMALIZER_VERSION,
         snapshot_id=snapshot_id,
@@ -136,7 +136,7 @@ def _process_check(
         report.problems.append((shop.name, str(exc)))
         report.failed += 1
         return
-    digest = text_hash(document.text)
+    digest = document.text_hash
     # Remembered on the snapshot in the transaction that settles the check: the next check
     # of the same body skips normalization.
     cached = (digest, NORMALIZER_VERSION)
@@ -221,7 +221,7 @@ def reprocess(database: Database, config: Config, shops: Iterable[str] | None = 
         except NormalizeError as exc:
             report.problems.append((shop.name, str(exc)))
             continue
-        if text_hash(document.text) == latest.text_hash:
+        if document.text_hash == latest.text_hash:
             report.unchanged += 1
             continue
         new = new_version_from(document, latest, snapshot_id=latest.snapshot_id, seen_at=latest.last_seen,
