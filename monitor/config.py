@@ -11,6 +11,7 @@ import os
 import re
 import tomllib
 from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -148,7 +149,11 @@ class Config(_Model):
         return self
 
     def shop(self, name: str) -> ShopConfig | None:
-        return next((shop for shop in self.shops if shop.name == name), None)
+        return self._shops_by_name.get(name)
+
+    @cached_property
+    def _shops_by_name(self) -> dict[str, ShopConfig]:
+        return {shop.name: shop for shop in self.shops}
 
     def shop_interval(self, shop: ShopConfig) -> timedelta:
         return shop.interval or self.crawl.interval
