@@ -9,15 +9,14 @@ fact counts as added only when the whole old version lacks it, and the other way
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate
 from typing import TYPE_CHECKING, Literal
 
 from monitor.facts import CATEGORIES, Fact, FactExtractor, visible_text
+from monitor.kept import KeptSentences
 from monitor.segment import Sentence, segment
 from monitor.vendors import canonical_party_name
 
@@ -164,8 +163,8 @@ def _classify(old: Sequence[Sentence], new: Sequence[Sentence], gone: list[int],
         # then the addresses of the two versions cannot be compared.
         old_facts = [f for f in old_facts if f.key[0] != "email"]
         new_facts = [f for f in new_facts if f.key[0] != "email"]
-    kept_old = _Kept(old, gone)
-    kept_new = _Kept(new, came)
+    kept_old = KeptSentences(old, gone)
+    kept_new = KeptSentences(new, came)
     findings: list[Finding] = []
     for category in CATEGORIES:
         before = [f for f in old_facts if f.category == category]
@@ -200,66 +199,6 @@ def _classify(old: Sequence[Sentence], new: Sequence[Sentence], gone: list[int],
     findings.sort(key=lambda f: -f.severity)
     categories = tuple(dict.fromkeys(f.category for f in findings))
     return Classification(bool(findings), categories, tuple(findings))
-
-
-class _Kept:
-    """The unchanged sentences of one version, joined once so that a probe scans them in one go."""
-
-    def __init__(self, sentences: Sequence[Sentence], changed: list[int]) -> None:
-        self.sentences = sentences
-        skip = set(changed)
-        self.indices = [i for i in range(len(sentences)) if i not in skip]
-        self._text: str | None = None
-        self._lowered: str | None = None
-        self._starts: list[int] = []
-        self._cache: dict[tuple[int, str], set[tuple[str, ...]]] = {}
-        # Facts of one party (named, and its roles) share a probe: the text is scanned once.
-        self._positions: dict[int, list[int]] = {}
-
-    def _joined(self) -> str:
-        if self._text is None:
-            parts = [self.sentences[index].text for index in self.indices]
-            # Each sentence starts one character (the line break) after the previous ends.
-            self._starts = [0, *accumulate(len(part) + 1 for part in parts)][: len(parts)]
-            self._text = "\n".join(parts)
-        return self._text
-
-    def states(self, extractor: FactExtractor, fact: Fact) -> bool:
-        """Whether an unchanged sentence states ``fact`` too.
-
-        The probe narrows the search to the few sentences that could state it, which keeps
-        classifying a 400 kB policy within milliseconds.
-        """
-        text = self._joined()
-        seen = set()
-        if self._lowered is None:
-            self._lowered = text.lower()
-        probe = extractor.probe(fact)
-        unknown_party = fact.category == "processor" and not extractor.knows(fact.key[1])
-        positions = self._positions.get(id(probe))
-        if positions is None:
-            positions = self._positions[id(probe)] = sorted(probe.positions(text, self._lowered))
-        for position in positions:
-            index = self.indices[bisect_right(self._starts, position) - 1]
-            if index in seen:
-                continue
-            seen.add(index)
-            if not probe.search(self.sentences[index].text):
-                continue
-            if unknown_party:
-                # A name known only by its legal form that the other version also writes, in
-                # whatever context (often the shop's own company), is no new party.
-                return True
-            if fact.key in self._facts(extractor, index, fact.category):
-                return True
-        return False
-
-    def _facts(self, extractor: FactExtractor, index: int, category: str) -> set[tuple[str, ...]]:
-        known = self._cache.get((index, category))
-        if known is None:
-            known = {f.key for f in extractor.extract(self.sentences, (index,), (category,))}
-            self._cache[(index, category)] = known
-        return known
 
 
 def _net_recipients(removed: list[Fact], added: list[Fact]) -> tuple[list[Fact], list[Fact]]:

@@ -162,17 +162,31 @@ class Matcher:
         Case-insensitive regular expressions scan slowly; on a whole policy the literals
         locate the few places worth a closer look. ``lowered`` is ``text.lower()``.
         """
-        found: list[int] = []
+        return [at for at, _, _ in self.places(text, lowered)]
+
+    def places(self, text: str, lowered: str) -> list[tuple[int, int, int]]:
+        """``positions``, each with the pattern whose literal is there and where that
+        literal ends (-1 and -1 for a match of a pattern without literals)."""
+        found: list[tuple[int, int, int]] = []
         for i, literals in enumerate(self._literals):
             if literals is None:
-                found.extend(m.start() for m in self._regex(i).finditer(text))
+                found.extend((m.start(), -1, -1) for m in self._regex(i).finditer(text))
                 continue
             for literal in literals:
                 at = lowered.find(literal)
                 while at >= 0:
-                    found.append(at)
+                    found.append((at, i, at + len(literal)))
                     at = lowered.find(literal, at + 1)
         return found
+
+    def search_among(self, text: str, patterns: Iterable[int]) -> bool:
+        """``search`` for a text known to hold the literals of ``patterns`` and of no other
+        pattern: the patterns without literals and those are run, nothing is looked for."""
+        lowered = text.lower() if len(text) > _WINDOW_FROM else ""
+        return any(
+            _spans(self._regex(i), text, lowered, self._literals[i], 0, first=True)
+            for i in sorted({*self._always, *patterns})
+        )
 
 
 

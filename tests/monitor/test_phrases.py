@@ -173,3 +173,13 @@ example = "Opplysningene lagres i to år."
     assert book.languages == ("nb",)
     assert [d.label for d in book.durations("Opplysningene lagres i to år.")] == ["2 years"]
     assert book.matcher("retention.context").search("Opplysningene slettes etter tre år.")
+
+
+def test_places_name_the_pattern_whose_literal_is_there_and_search_among_runs_only_those() -> None:
+    matcher = Matcher.of_patterns("shipping", [r"parcel lockers?", r"home deliver(?:y|ies)"])
+    text = "We offer home delivery.\nParcel lockers are coming."
+    places = matcher.places(text, text.lower())
+    assert sorted((text[at:end].lower(), pattern) for at, pattern, end in places) == [("home deliver", 1), ("parcel locker", 0)]
+    assert matcher.search_among("We offer home delivery.", [1])
+    # Told that only the first pattern's literal is there, the second pattern is not run.
+    assert not matcher.search_among("We offer home delivery.", [0])
