@@ -148,11 +148,12 @@ def retry_delay(
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
-    """Scrapy's ``RetryMiddleware`` that waits before retrying a 429/5xx response.
+    """Scrapy's ``RetryMiddleware`` that waits before each retry.
 
-    The wait honours ``Retry-After``, else backs off exponentially from
-    ``POLICYWATCH_RETRY_BACKOFF`` seconds, capped at ``POLICYWATCH_RETRY_MAX_WAIT``. Network
-    failures are retried as Scrapy does, at once.
+    A 429/5xx response waits as its ``Retry-After`` asks, else, like a network failure
+    (timeout, refused or reset connection), backs off exponentially from
+    ``POLICYWATCH_RETRY_BACKOFF`` seconds, capped at ``POLICYWATCH_RETRY_MAX_WAIT``: a
+    struggling server is not hit again at once.
     """
 
     def __init__(self, settings: BaseSettings) -> None:
@@ -172,8 +173,20 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if retry is None:
             return response
         header = response.headers.get("Retry-After")
+        await self._wait(retry, header.decode("latin-1") if header else None)
+        return retry
+
+    async def process_exception(  # type: ignore[override]
+        self, request: Request, exception: Exception
+    ) -> Request | Response | None:
+        retry = super().process_exception(request, exception)
+        if isinstance(retry, Request):
+            await self._wait(retry, None)
+        return retry
+
+    async def _wait(self, retry: Request, retry_after: str | None) -> None:
         wait = retry_delay(
-            header.decode("latin-1") if header else None,
+            retry_after,
             retry.meta.get("retry_times", 1),
             base=self.backoff,
             cap=self.max_wait,
@@ -181,7 +194,6 @@ class BackoffRetryMiddleware(RetryMiddleware):
         )
         if wait > 0:
             await asyncio.sleep(wait)
-        return retry
 
 
 class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):

@@ -166,3 +166,20 @@ def test_a_cancelled_download_becomes_page_too_large() -> None:
         middleware.process_exception(
             Request("http://shop.example/"), DownloadCancelledError()
         )
+
+
+def test_a_network_failure_is_retried_after_backing_off() -> None:
+    middleware = _retry_middleware(POLICYWATCH_RETRY_BACKOFF=0.3)
+    request = Request("http://shop.example/privacy")
+    started = time.monotonic()
+    retry = asyncio.run(middleware.process_exception(request, ConnectionRefusedError()))
+    assert isinstance(retry, Request) and retry.meta["retry_times"] == 1
+    assert time.monotonic() - started >= 0.3
+
+
+def test_an_error_that_is_not_retried_passes_through_at_once() -> None:
+    middleware = _retry_middleware(POLICYWATCH_RETRY_BACKOFF=5)
+    request = Request("http://shop.example/privacy")
+    started = time.monotonic()
+    assert asyncio.run(middleware.process_exception(request, ValueError("not a network error"))) is None
+    assert time.monotonic() - started < 1
