@@ -2,7 +2,9 @@
 
 Each pass runs as a child process (``policywatch crawl``), one at a time: a Twisted reactor
 cannot be restarted inside one process, and a crash or leak in a pass must not take the
-daemon down. SIGTERM/SIGINT let the running pass finish, then the loop exits.
+daemon down. SIGTERM/SIGINT let the running pass finish, then the loop exits. An edited
+config file is read again before the next wait (each pass reads it anyway); a broken edit is
+reported and the last good config kept.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from monitor.config import Config
+from monitor.config import Config, load_config
+from monitor.errors import ConfigError
 from monitor.schedule import next_due
 
 log = logging.getLogger("policywatch.watch")
@@ -30,6 +33,8 @@ _LONGEST_SLEEP = timedelta(minutes=15)
 _PAUSE_AFTER_BAD_PASS = timedelta(minutes=1)
 
 PassRunner = Callable[[], int]
+# Returns the config to schedule with now: the last one, or a new one read from disk.
+ConfigSource = Callable[[Config], Config]
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,38 @@ def child_pass(command: Sequence[str]) -> PassRunner:
     return run
 
 
+def config_file_reloader(path: Path) -> ConfigSource:
+    """A ``ConfigSource`` that reads ``path`` again whenever its modification time changes.
+
+    A config that no longer validates is logged in one line and the last good one kept (the
+    pass run with it exits 2 and is counted as failed, so the mistake shows either way).
+    """
+    seen = _modified(path)
+
+    def reload(current: Config) -> Config:
+        nonlocal seen
+        modified = _modified(path)
+        if modified == seen:
+            return current
+        seen = modified
+        try:
+            config = load_config(path)
+        except ConfigError as exc:
+            log.error("config not reloaded: %s", exc)
+            return current
+        log.warning("config reloaded from %s", path)
+        return config
+
+    return reload
+
+
+def _modified(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -70,8 +107,10 @@ class Watch:
         run_pass: PassRunner,
         now: Callable[[], datetime] = _utc_now,
         wait: Callable[[float], bool] | None = None,
+        reload: ConfigSource = lambda config: config,
     ) -> None:
         self.config = config
+        self.reload = reload
         self.last_checks = last_checks
         self.run_pass = run_pass
         self.now = now
@@ -91,6 +130,7 @@ class Watch:
         """Run passes as shops come due until stopped (or ``max_passes`` have run)."""
         passes = failed = 0
         while not self.stopping.is_set():
+            self.config = self.reload(self.config)
             due = self._next_due()
             if due is None:
                 log.warning("no shops in the config; nothing to watch")
@@ -120,7 +160,8 @@ def watch(config: Config, *, run_pass: PassRunner | None = None) -> WatchReport:
 
     database = open_configured_database(config)
     loop = Watch(config, last_checks=database.last_checks,
-                 run_pass=run_pass or child_pass(crawl_command(config.source)))
+                 run_pass=run_pass or child_pass(crawl_command(config.source)),
+                 reload=config_file_reloader(config.source))
     previous = {sig: signal.signal(sig, loop.stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         return loop.run()

@@ -96,3 +96,29 @@ def test_a_child_killed_by_a_signal_reports_it_as_a_failed_status() -> None:
     crash = child_pass([sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"])
     ok = child_pass([sys.executable, "-c", "pass"])
     assert (crash(), ok()) == (-signal.SIGKILL, 0)
+
+
+def test_an_edited_config_is_read_again_and_a_broken_edit_keeps_the_last_good_one(tmp_path: Path) -> None:
+    from monitor.watch import config_file_reloader
+
+    path = tmp_path / "policywatch.toml"
+    path.write_text('[[shops]]\nname = "alpha"\nurl = "https://alpha.example/privacy"\n')
+    first = parse_config(path.read_text(), path)
+    reload = config_file_reloader(path)
+    assert reload(first) is first
+    path.write_text(path.read_text() + '[[shops]]\nname = "beta"\nurl = "https://beta.example/privacy"\n')
+    os.utime(path, ns=(1, 1))
+    second = reload(first)
+    assert [shop.name for shop in second.shops] == ["alpha", "beta"]
+    path.write_text("[[shops]]\nname = 3\n")
+    os.utime(path, ns=(2, 2))
+    assert reload(second) is second
+
+
+def test_the_loop_schedules_with_the_config_it_reloads(tmp_path: Path) -> None:
+    fake = FakeTime()
+    one_shop = parse_config('[[shops]]\nname = "alpha"\nurl = "https://alpha.example/privacy"\n', tmp_path / "c.toml")
+    loop = Watch(one_shop, last_checks=lambda: fake.checks, run_pass=fake.crawl,
+                 now=lambda: fake.now, wait=fake.wait, reload=lambda _: config(tmp_path))
+    loop.run(max_passes=1)
+    assert [shop.name for shop in loop.config.shops] == ["alpha", "beta"]
