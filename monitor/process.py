@@ -24,7 +24,13 @@ from monitor.guard import ShopHistory, guard_settings, review
 from monitor.normalize import NORMALIZER_VERSION, Document, normalize
 from monitor.notify_targets import version_outbox
 from storage.db import Database, open_database
-from storage.records import NewVersion, Outcome, PendingCheck, StoredFinding, StoredVersion
+from storage.records import (
+    NewVersion,
+    Outcome,
+    PendingCheck,
+    StoredFinding,
+    StoredVersion,
+)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -228,23 +228,13 @@ class Database(FetchQueries, CheckQueries):
             return {decision: count for decision, count in rows if decision is not None}
 
 
-def _id(row: Shop | Check) -> int:
-    """The id of a row read from the database (SQLModel types it optional for new rows)."""
-    assert row.id is not None
-    return row.id
-
-
 def _aware(value: datetime | None) -> datetime | None:
-    from datetime import UTC
-
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=UTC)
 
 
 def _now() -> datetime:
-    from datetime import UTC
-
     return datetime.now(UTC)
 
 
