@@ -6,7 +6,7 @@ only downloads, pages/s of ``run_pass`` (fetch + snapshot), pages/s of ``run_cra
 ``policywatch crawl --all`` runs: fetch + snapshot + normalize + version), database bytes
 added per unchanged check (second pass, same pages), and peak RSS.
 
-    python bench/crawl.py --shops 2000
+    python bench/crawl.py --shops 2000 --rounds 3
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -260,6 +261,50 @@ def _blob_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
+def _round(shops: int, port: int, process: bool) -> dict:
+    """One measurement: bare download, fetch + snapshot, then (``process``) two full passes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        config = write_config(folder, shops, port)
+        bare = _run(BARE, config)
+        fetch = _run(FETCH, config)
+        bare_rate = bare["pages"] / bare["crawl_s"]
+        crawl_rate = shops / fetch["crawl_s"]
+        figures = {
+            "shops": shops,
+            "bare_pages_per_s": round(bare_rate, 1),
+            "fetch_snapshot_pages_per_s": round(crawl_rate, 1),
+            "fetch_snapshot_vs_bare": round(crawl_rate / bare_rate, 2),
+            "fetch_outcomes": fetch["by_outcome"],
+            "peak_rss_mb_fetch": round(fetch["rss_mb"], 1),
+            "peak_rss_mb_bare": round(bare["rss_mb"], 1),
+        }
+        if not process:
+            return figures
+        # The end-to-end passes start from an empty database of their own.
+        (folder / "bench.db").unlink()
+        shutil.rmtree(folder / "bench.db-blobs")
+        database, blobs = folder / "bench.db", folder / "bench.db-blobs"
+        first = _run(FULL, config)
+        after_first, blobs_first = _database_bytes(database), _blob_bytes(blobs)
+        second = _run(FULL, config)
+        after_second, blobs_second = _database_bytes(database), _blob_bytes(blobs)
+    return figures | {
+        "end_to_end_pages_per_s": round(shops / first["total_s"], 1),
+        "end_to_end_vs_bare": round(shops / first["total_s"] / bare_rate, 2),
+        # The steady state: every page unchanged, most settled from the cached text hash.
+        "unchanged_pass_pages_per_s": round(shops / second["total_s"], 1),
+        "unchanged_pass_vs_bare": round(shops / second["total_s"] / bare_rate, 2),
+        "first_pass": first["summary"] | {"errors": first["errors"]},
+        "second_pass": second["summary"] | {"errors": second["errors"]},
+        "db_bytes_per_unchanged_check": round((after_second - after_first) / shops, 1),
+        "blob_bytes_after_first_pass": blobs_first,
+        "blob_bytes_added_by_second_pass": blobs_second - blobs_first,
+        # The largest of the crawl process and its processing workers.
+        "peak_rss_mb_crawl": round(max(first["rss_mb"], second["rss_mb"]), 1),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shops", type=int, default=2000)
@@ -277,56 +322,26 @@ def main() -> None:
         action="store_true",
         help="measure fetch + snapshot only (no end-to-end passes)",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="repeat the measurement; each figure is then the median of the rounds",
+    )
     args = parser.parse_args()
 
     workers = start_world(args.shops, args.port, args.servers)
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp)
-            config = write_config(folder, args.shops, args.port)
-            bare = _run(BARE, config)
-            fetch = _run(FETCH, config)
-            first = second = None
-            if not args.no_process:
-                # The end-to-end passes start from an empty database of their own.
-                (folder / "bench.db").unlink()
-                shutil.rmtree(folder / "bench.db-blobs")
-                first = _run(FULL, config)
-                database = folder / "bench.db"
-                blobs = folder / "bench.db-blobs"
-                after_first, blobs_first = _database_bytes(database), _blob_bytes(blobs)
-                second = _run(FULL, config)
-                after_second, blobs_second = _database_bytes(database), _blob_bytes(blobs)
+        rounds = [_round(args.shops, args.port, not args.no_process) for _ in range(args.rounds)]
     finally:
         for worker in workers:
             worker.kill()
-
-    n = args.shops
-    bare_rate = bare["pages"] / bare["crawl_s"]
-    crawl_rate = n / fetch["crawl_s"]
     figures = {
-        "shops": n,
-        "bare_pages_per_s": round(bare_rate, 1),
-        "fetch_snapshot_pages_per_s": round(crawl_rate, 1),
-        "fetch_snapshot_vs_bare": round(crawl_rate / bare_rate, 2),
-        "fetch_outcomes": fetch["by_outcome"],
-        "peak_rss_mb_fetch": round(fetch["rss_mb"], 1),
-        "peak_rss_mb_bare": round(bare["rss_mb"], 1),
+        key: statistics.median(r[key] for r in rounds) if isinstance(value, (int, float)) else value
+        for key, value in rounds[-1].items()
     }
-    if first is not None and second is not None:
-        figures |= {
-            "end_to_end_pages_per_s": round(n / first["total_s"], 1),
-            "end_to_end_vs_bare": round(n / first["total_s"] / bare_rate, 2),
-            # The steady state: every page unchanged, most settled from the cached text hash.
-            "unchanged_pass_pages_per_s": round(n / second["total_s"], 1),
-            "unchanged_pass_vs_bare": round(n / second["total_s"] / bare_rate, 2),
-            "first_pass": first["summary"] | {"errors": first["errors"]},
-            "second_pass": second["summary"] | {"errors": second["errors"]},
-            "db_bytes_per_unchanged_check": round((after_second - after_first) / n, 1),
-            "blob_bytes_added_by_second_pass": blobs_second - blobs_first,
-            # The largest of the crawl process and its processing workers.
-            "peak_rss_mb_crawl": round(max(first["rss_mb"], second["rss_mb"]), 1),
-        }
+    if args.rounds > 1:
+        figures["rounds_vs_bare"] = {key: [r[key] for r in rounds] for key in rounds[0] if key.endswith("_vs_bare")}
     print(json.dumps(figures, indent=2))
 
 
