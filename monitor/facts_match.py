@@ -7,11 +7,11 @@ one fact over a whole policy). Knows nothing about languages or categories.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from monitor.phrase_literals import Terms, literal_reach, literal_terms, required_literals, trie_pattern
+from monitor.phrase_literals import literal_reach, required_literals
 
 
 @dataclass(frozen=True)
@@ -38,9 +38,8 @@ class Matcher:
     """All patterns of one kind, across languages.
 
     Each pattern is compiled alone with the literal text any of its matches must contain
-    ("Privacy Shield", "kanad"); a pattern runs only on texts that contain one, and one of
-    each further part it requires (see ``literal_terms``), which keeps hundreds of patterns
-    cheap on a long policy.
+    ("Privacy Shield", "kanad"); a pattern runs only on texts that contain one, which keeps
+    hundreds of patterns cheap on a long policy.
     """
 
     def __init__(self, entries: Iterable[PhraseEntry], index: LiteralIndex | None = None) -> None:
@@ -49,7 +48,6 @@ class Matcher:
         self._keys = [entry.key for entry in self.entries]
         self._literals = [required_literals(entry.pattern) for entry in self.entries]
         self._reaches = [literal_reach(entry.pattern) for entry in self.entries]
-        self._terms = [_term_sets(literal_terms(entry.pattern)) for entry in self.entries]
         # Compiling is most of the cost of a cold start and most patterns never get a text
         # holding their literals: each is compiled when first needed.
         self._regexes: list[re.Pattern[str] | None] = [None] * len(self.entries)
@@ -59,8 +57,7 @@ class Matcher:
             for literal in literals or ():
                 self._by_literal.setdefault(literal, []).append(i)
         # The index tells, once per text, which of this matcher's patterns it may hold.
-        terms = {i: found for i, found in enumerate(self._terms) if found}
-        self._slot = index.register(self._by_literal, terms) if index is not None else -1
+        self._slot = index.register(self._by_literal) if index is not None else -1
         # The same sentence (and its heading) is asked about by several steps of extraction;
         # whether a sentence matches at all is known once its hits are.
         self._hits_of: dict[str, tuple[Hit, ...]] = {}
@@ -109,9 +106,7 @@ class Matcher:
         return [
             (self._keys[i], self._regex(i), literals, 0)
             for i, literals in enumerate(self._literals)
-            if literals is None
-            or any(literal in lowered for literal in literals)
-            and _holds_a_term(self._terms[i], lambda literal: literal in lowered)
+            if literals is None or any(literal in lowered for literal in literals)
         ]
 
     def hits(self, text: str) -> list[Hit]:
@@ -188,28 +183,11 @@ class Matcher:
         """``search`` for a text known to hold the literals of ``patterns`` and of no other
         pattern: the patterns without literals and those are run, nothing is looked for."""
         lowered = text.lower() if len(text) > _WINDOW_FROM else ""
-        # A pattern's other required parts are looked for before it is run.
-        whole = lowered or text.lower()
         return any(
             _spans(self._regex(i), text, lowered, self._literals[i], 0, first=True)
             for i in sorted({*self._always, *patterns})
-            if _holds_a_term(self._terms[i], lambda literal: literal in whole)
         )
 
-
-
-_TermSets = tuple[tuple[frozenset[str], frozenset[str]], ...] | None
-
-
-def _term_sets(terms: Terms | None) -> _TermSets:
-    return tuple((frozenset(first), frozenset(second)) for first, second in terms) if terms else None
-
-
-def _holds_a_term(terms: _TermSets, holds: Callable[[str], bool]) -> bool:
-    """Whether a text holds a literal of both sets of a term (``holds`` tells a literal)."""
-    return terms is None or any(
-        any(map(holds, first)) and (not second or any(map(holds, second))) for first, second in terms
-    )
 
 
 # Texts whose answers a phrase book's matcher keeps: a few policies' changed sentences.
@@ -248,37 +226,31 @@ def _spans(
 
 
 class LiteralIndex:
-    """Which of many literals a text contains, found in one pass of one regular expression.
+    """Which of many literals a text contains, found in one pass over the text's 4-grams.
 
     Every pattern of the phrase book has literals (see ``required_literals``); one look at a
     sentence tells all matchers at once which patterns are worth running on it.
     """
 
     def __init__(self, literals: Iterable[str]) -> None:
-        words = set(literals)
-        # The longest literal starting at each place of the text, in one scan by the engine;
-        # the others starting there are its beginnings.
-        self._longest = re.compile(f"(?=({trie_pattern(sorted(words))}))")
-        self._beginnings: dict[str, tuple[str, ...]] = {}
-        for word in words:
-            beginnings = tuple(word[:end] for end in range(1, len(word)) if word[:end] in words)
-            if beginnings:
-                self._beginnings[word] = beginnings
+        self._by_prefix: dict[str, list[str]] = {}
+        self._short: list[str] = []
+        for literal in set(literals):
+            if len(literal) < _GRAM:
+                self._short.append(literal)
+            else:
+                self._by_prefix.setdefault(literal[:_GRAM], []).append(literal)
+        self._prefixes = frozenset(self._by_prefix)
         self._present = lru_cache(maxsize=4096)(self._find)
         self._owners: dict[str, list[tuple[int, int]]] = {}
-        self._terms: dict[tuple[int, int], _TermSets] = {}
         self._slots = 0
 
-    def register(self, by_literal: dict[str, list[int]], terms: dict[int, _TermSets] | None = None) -> int:
-        """Take one matcher's patterns by literal, and the terms (see ``literal_terms``) of
-        those that have them, their literals among the index's; returns the matcher's number
-        in ``located``."""
+    def register(self, by_literal: dict[str, list[int]]) -> int:
+        """Take one matcher's patterns by literal; returns the matcher's number in ``located``."""
         slot = self._slots
         self._slots += 1
         for literal, indices in by_literal.items():
             self._owners.setdefault(literal, []).extend((slot, i) for i in indices)
-        for i, sets in (terms or {}).items():
-            self._terms[(slot, i)] = sets
         return slot
 
     def present(self, text: str) -> dict[str, int]:
@@ -296,37 +268,27 @@ class LiteralIndex:
 
     def _find(self, text: str) -> tuple[dict[str, int], dict[int, dict[int, list[str]]]]:
         lowered = text.lower()
-        found: dict[str, int] = {}
-        beginnings = self._beginnings
-        for match in self._longest.finditer(lowered):
-            literal = match.group(1)
-            if literal not in found:
-                # Places come in order: the first place of each literal is kept.
-                at = found[literal] = match.start()
-                for shorter in beginnings.get(literal, ()):
-                    found.setdefault(shorter, at)
+        # The text's 4-grams say which literals can be in it; ``find`` confirms the few. Four
+        # characters rule out more than three ("cont" vs "con") for the same cost.
+        grams = {lowered[i : i + _GRAM] for i in range(len(lowered) - _GRAM + 1)}
+        found = {}
+        for literal in self._short:
+            at = lowered.find(literal)
+            if at >= 0:
+                found[literal] = at
+        for prefix in self._prefixes.intersection(grams):
+            for literal in self._by_prefix[prefix]:
+                at = lowered.find(literal)
+                if at >= 0:
+                    found[literal] = at
         if len(lowered) != len(text):
             found = dict.fromkeys(found, 0)
         by_slot: dict[int, dict[int, list[str]]] = {}
-        owners, all_terms, present = self._owners, self._terms, found.keys()
-        dropped: set[tuple[int, int]] = set()
+        owners = self._owners
         for literal in found:
-            for owner in owners.get(literal, ()):
-                if owner in dropped:
-                    continue
-                slot, i = owner
-                mine = by_slot.setdefault(slot, {})
-                literals = mine.get(i)
-                if literals is None:
-                    terms = all_terms.get(owner)
-                    # A pattern whose other required parts are not all here cannot match.
-                    if terms is not None and not any(
-                        not present.isdisjoint(first) and (not second or not present.isdisjoint(second))
-                        for first, second in terms
-                    ):
-                        dropped.add(owner)
-                        continue
-                    literals = mine[i] = []
-                literals.append(literal)
+            for slot, i in owners.get(literal, ()):
+                by_slot.setdefault(slot, {}).setdefault(i, []).append(literal)
         return found, by_slot
 
+
+_GRAM = 4

@@ -23,7 +23,6 @@ from monitor.knowledge_cache import load_cached
 from monitor.phrase_literals import (
     Analysis,
     known_literals,
-    literal_terms,
     pattern_literals,
     remember_literals,
     required_literals,
@@ -274,13 +273,6 @@ def load_phrasebook(directory: Traversable | None = None) -> PhraseBook:
     for entry in entries:
         by_kind.setdefault(entry.kind, []).append(entry)
     literals = [literal for entry in entries for literal in (required_literals(entry.pattern) or ())]
-    # The second parts of patterns are looked for too: a pattern runs only where all are.
-    literals += [
-        literal
-        for entry in entries
-        for first, second in (literal_terms(entry.pattern) or ())
-        for literal in (*first, *second)
-    ]
     index = LiteralIndex([*literals, *units])
     kinds = {kind: Matcher(items, index) for kind, items in by_kind.items()}
     return PhraseBook(tuple(languages), tuple(entries), numbers, units, kinds, index)

@@ -10,7 +10,7 @@ import pytest
 from monitor.errors import KnowledgeError
 from monitor.facts import CATEGORIES
 from monitor.facts_match import LiteralIndex, PhraseEntry
-from monitor.phrase_literals import literal_reach, literal_terms
+from monitor.phrase_literals import literal_reach
 from monitor.phrases import (
     Matcher,
     load_phrasebook,
@@ -53,65 +53,6 @@ def test_a_match_of_the_example_holds_a_literal_within_its_reach(entry) -> None:
     if literals is not None and reach is not None:
         lowered = match.group(0).lower()
         assert any(0 <= lowered.find(literal) <= reach for literal in literals)
-
-
-@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: f"{e.language}-{e.kind}-{e.key}")
-def test_a_match_of_the_example_holds_both_parts_of_a_term(entry) -> None:
-    # The matcher skips a pattern when no term has a literal of each of its sets in the text.
-    terms = literal_terms(entry.pattern)
-    match = re.search(entry.pattern, entry.example, re.IGNORECASE)
-    assert match is not None
-    if terms is not None:
-        lowered = match.group(0).lower()
-        assert any(
-            any(literal in lowered for literal in first) and (not second or any(literal in lowered for literal in second))
-            for first, second in terms
-        )
-
-
-def test_a_sequence_has_one_term_its_literals_and_a_second_required_part() -> None:
-    assert required_literals(r"customi[sz]e (?:your|the) (?:content|service)") == (" content", " service")
-    assert literal_terms(r"customi[sz]e (?:your|the) (?:content|service)") == (((" content", " service"), ("customi",)),)
-    # A repeat taken at least once and a group are required parts too.
-    assert literal_terms(r"(?:parcel )+lockers? nearby") == ((("parcel ",), (" nearby",)),)
-
-
-def test_optional_parts_and_lookarounds_are_never_a_second_part() -> None:
-    assert literal_terms(r"(?:gift )?wrapping paper") is None
-    assert literal_terms(r"(?:gift )*wrapping paper") is None
-    assert literal_terms(r"(?:gift )?wrapping|paper bags") is None
-    assert literal_terms(r"(?=gift cards)gift") is None
-    assert literal_terms(r"(?<=receipts )by email") is None
-    assert literal_terms(r"(?!paper )receipts by email") is None
-
-
-def test_each_alternative_at_the_top_has_its_own_term() -> None:
-    terms = literal_terms(r"express deliver(?:y|ies) by courier|parcel lockers?")
-    assert terms == ((("express deliver",), (" by courier",)), (("parcel locker",), ()))
-    # An alternative without literals lets anything match: no term is kept.
-    assert literal_terms(r"express deliver(?:y|ies) by courier|\d{6}") is None
-
-
-def test_a_second_part_of_a_few_letters_is_not_kept() -> None:
-    # "in " is in nearly every text: looking for it would cost more than it saves.
-    assert literal_terms(r"in (?:warehouses|depots)") is None
-    assert literal_terms(r"inside (?:warehouses|depots)") == ((("inside ",), ("depots", "warehouses")),)
-
-
-def test_a_pattern_whose_second_part_is_absent_is_not_run() -> None:
-    entry = PhraseEntry("en", "shipping.term", "courier", r"courier (?:service|delivery)", "A courier delivery.")
-    matcher = Matcher([entry], LiteralIndex(["courier ", "service", "delivery"]))
-    assert matcher.search("We use a courier service.")
-    _, by_slot = matcher.index.located("Our customer service answers.")  # type: ignore[union-attr]
-    assert by_slot.get(0, {}) == {}
-    assert not matcher.search("Our customer service answers.")
-    plain = Matcher([entry])
-    assert plain.search("Any courier delivery.") and not plain.search("Home delivery only.")
-
-
-def test_the_literal_index_finds_literals_inside_longer_ones() -> None:
-    index = LiteralIndex(["deliver", "delivery", "very", "ver"])
-    assert index.present("Free delivery, every day") == {"delivery": 5, "deliver": 5, "very": 9, "ver": 9}
 
 
 def test_the_reach_is_how_far_into_a_match_its_literal_may_start() -> None:
