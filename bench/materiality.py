@@ -29,6 +29,7 @@ OTHER = tuple(c for c in CATEGORIES if c not in CORE)
 # before each): a shared machine's load would otherwise decide the figure.
 TIMING_PAIRS = 20
 TIMING_RUNS = 3
+LARGEST_REPEATS = 40
 
 
 @dataclass
@@ -147,15 +148,31 @@ def timing(corpus: Path) -> None:
         (p for p in corpus.iterdir() if (p / "new.md").exists()),
         key=lambda p: -((p / "old.md").stat().st_size + (p / "new.md").stat().st_size),
     )[:TIMING_PAIRS]
+    # The measure: the largest pair, p95 over repeated cold classifications.
+    old, new, language = load_pair(folders[0])
+    diff = diff_texts(old, new)
+    repeats = []
+    for _ in range(LARGEST_REPEATS):
+        forget_texts()
+        start = time.process_time()
+        classify(old, new, diff, language=language)
+        repeats.append((time.process_time() - start) * 1000)
+    repeats.sort()
+    print(
+        f"== classify time on the largest pair ({folders[0].name}, diff excluded), {LARGEST_REPEATS} runs: "
+        f"p50 {statistics.median(repeats):.1f} ms, p95 {repeats[int(len(repeats) * 0.95) - 1]:.1f} ms"
+    )
+    # A stricter look: the slowest of the largest pairs (the one with most changed sentences).
     times = []
     for folder in folders:
         old, new, language = load_pair(folder)
-        times.append(run(old, new, language)[1] * 1000)
+        times.append((run(old, new, language)[1] * 1000, folder.name))
     times.sort()
-    p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
+    p95, p95_pair = times[min(len(times) - 1, int(len(times) * 0.95))]
     print(
-        f"== classify time on the {len(folders)} largest pairs (diff excluded): "
-        f"p50 {statistics.median(times):.1f} ms, p95 {p95:.1f} ms, max {times[-1]:.1f} ms"
+        f"== classify time on the {len(folders)} largest pairs (diff excluded, best of {TIMING_RUNS} each): "
+        f"p50 {statistics.median(t for t, _ in times):.1f} ms, p95 {p95:.1f} ms ({p95_pair}), "
+        f"max {times[-1][0]:.1f} ms ({times[-1][1]})"
     )
 
 
