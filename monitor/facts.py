@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from monitor.fact_probes import FactProbes
 from monitor.facts_match import Hit
 from monitor.party_names import (
     HOST,
@@ -22,7 +23,7 @@ from monitor.party_names import (
     legal_org_pattern,
     link_of_named,
 )
-from monitor.phrases import DurationProbe, Matcher, PhraseBook, load_phrasebook
+from monitor.phrases import PhraseBook, load_phrasebook
 from monitor.segment import Sentence
 from monitor.vendors import (
     VendorRegistry,
@@ -78,11 +79,6 @@ def visible_text(text: str) -> str:
     return " ".join(_LINK.sub(r"\1", text).split())
 
 
-def _loose(name: str) -> str:
-    # A name's words with any punctuation or spacing between them.
-    return r"\W*".join(re.escape(word) for word in re.findall(r"\w+", name)) or re.escape(name)
-
-
 def _bracketed(text: str, taken: list[tuple[int, int]], start: int) -> bool:
     return any(_OPERATOR.fullmatch(text, end, start) for _, end in taken if end <= start)
 
@@ -102,8 +98,7 @@ class FactExtractor:
         self.vendors = vendors or load_vendors()
         self._legal_org = legal_org_pattern()
         self._vendor_by_key = {vendor.key: vendor for vendor in self.vendors}
-        self._probes: dict[tuple[object, ...], Matcher | DurationProbe] = {}
-        self._party_probes: dict[tuple[str, tuple[str, ...]], Matcher] = {}
+        self.probes = FactProbes(self.book, self._vendor_by_key)
         self._known: dict[tuple[str, str, str], tuple[tuple[str, tuple[str, ...], str], ...]] = {}
         # Three steps ask which vendors one sentence names.
         self._vendors_in = lru_cache(maxsize=4096)(self.vendors.find)
@@ -141,41 +136,6 @@ class FactExtractor:
     def knows(self, party: str) -> bool:
         """Whether a processor key is a registry vendor (else a name found by its legal form)."""
         return party in self._vendor_by_key
-
-    def probe(self, fact: Fact) -> Matcher | DurationProbe:
-        """What every sentence able to state ``fact`` matches: a cheap search for one fact."""
-        cache_key = (fact.category, fact.key, fact.label)
-        probe = self._probes.get(cache_key)
-        if probe is None:
-            probe = self._probes[cache_key] = self._new_probe(fact)
-        return probe
-
-    def _new_probe(self, fact: Fact) -> Matcher | DurationProbe:
-        book, kind, value = self.book, fact.key[0], fact.key[1]
-        if fact.category == "processor":
-            vendor = self._vendor_by_key.get(value)
-            words = (*vendor.spellings, *vendor.domains) if vendor else (fact.label,)
-            patterns = tuple(_loose(word) for word in words)
-            # A party and its roles are probed with the same patterns: one matcher for all.
-            probe = self._party_probes.get((value, patterns))
-            if probe is None:
-                probe = self._party_probes[(value, patterns)] = Matcher.of_patterns(value, patterns)
-            return probe
-        if fact.category == "transfer" and kind == "recipient":
-            return book.key_matcher(("transfer.destination",), value)
-        if fact.category == "transfer":
-            return book.key_matcher(("transfer.destination", "transfer.framework", "transfer.mechanism"), value)
-        if fact.category == "retention":
-            indefinite = book.key_matcher(("retention.indefinite",), value)
-            return indefinite if indefinite.entries else book.duration_probe()
-        if fact.category == "children":
-            return Matcher.of_patterns(value, [value])
-        if fact.category == "controller" and kind != "role":
-            if kind in ("id", "address"):
-                return book.matcher(f"controller.{'identifier' if kind == 'id' else 'address'}")
-            return Matcher.of_patterns(value, [_loose(fact.label)])
-        # Facts read from one phrase kind: "term", "channel" (rights), "role" (controller).
-        return book.key_matcher((f"{fact.category}.{kind}",), value)
 
     def _in_context(self, kind: str, context: _Context) -> bool:
         matcher = self.book.matcher(kind)

@@ -48,7 +48,7 @@ class KeptSentences:
         The probe narrows the search to the few sentences that could state it, which keeps
         classifying a 400 kB policy within milliseconds.
         """
-        probe = extractor.probe(fact)
+        probe = extractor.probes.probe(fact)
         unknown_party = fact.category == "processor" and not extractor.knows(fact.key[1])
         candidates = self._candidates.get(id(probe))
         if candidates is None:
