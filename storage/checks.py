@@ -50,6 +50,8 @@ _PENDING = (
 )
 
 
+# Up to this many shop names go into the pending query as parameters.
+_NAMES_BOUND = 500
 _PENDING_OF = _PENDING.where(_shops.c.name.in_(bindparam("names", expanding=True)))
 _LATEST = select(_versions).where(_versions.c.shop_id == bindparam("shop")).order_by(_versions.c.id.desc()).limit(1)
 _LATEST_HASH = (
@@ -114,11 +116,14 @@ class CheckQueries:
 
     def pending_checks_of(self, shop_names: Collection[str] | None = None) -> dict[str, list[PendingCheck]]:
         """The pending checks of the named shops (all shops when None), in one query."""
-        statement, parameters = (_PENDING, {}) if shop_names is None else (_PENDING_OF, {"names": list(shop_names)})
+        # Many names are filtered here rather than bound: SQLite caps a statement's parameters.
+        named = shop_names is not None and len(shop_names) <= _NAMES_BOUND
+        statement, parameters = (_PENDING_OF, {"names": list(shop_names or ())}) if named else (_PENDING, {})
         pending: dict[str, list[PendingCheck]] = defaultdict(list)
         with self.session() as session:
             for row in session.execute(statement, parameters):
-                pending[row.name].append(_pending(row))
+                if named or shop_names is None or row.name in shop_names:
+                    pending[row.name].append(_pending(row))
         return dict(pending)
 
     def pending_shop_names(self) -> list[str]:

@@ -180,3 +180,10 @@ def test_pending_checks_of_several_shops_come_in_one_answer(db: Database) -> Non
     assert db.pending_checks_of() == pending
     db.settle_check(pending["shop"][0], "unchanged")
     assert [c.at for c in db.pending_checks_of(["shop"])["shop"]] == [T0 + timedelta(hours=1)]
+
+
+def test_pending_checks_of_more_shops_than_a_statement_may_bind(db: Database) -> None:
+    names = [f"shop-{i}" for i in range(70_000)]  # beyond what PostgreSQL (65,535) binds in one statement
+    db.record_fetch(fetch(at=T0))
+    assert list(db.pending_checks_of(["shop", *names])) == ["shop"]
+    assert db.pending_checks_of(names) == {}
