@@ -35,8 +35,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from monitor import vendor_names
+from monitor import hosts, vendor_names
 from monitor.errors import KnowledgeError
+from monitor.hosts import host_spans, lower_same_length, registrable_label
 from monitor.knowledge_cache import load_cached
 from monitor.vendor_names import NameHit, NameIndex
 
@@ -52,11 +53,6 @@ ROLES = frozenset(
 _FIELDS = {"name", "role", "aliases", "domains", "formerly", "processor", "ambiguous", "exclude"}
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PUNCTUATION = re.compile(r"[^\w\s]+")
-# Host names are looked for around a dot between letters, which is rare in prose: scanning
-# every word for a host would cost more than matching all the vendor names.
-_DOTTED = re.compile(r"[a-z0-9]\.[a-z]")
-_HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,24}(?![\w-])")
-_HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-")
 
 
 @dataclass(frozen=True)
@@ -166,48 +162,12 @@ def canonical_party_name(name: str) -> str:
     return " ".join(_PUNCTUATION.sub(" ", text).casefold().split())
 
 
-def _registrable_label(host: str, second_level: frozenset[str]) -> tuple[str, str]:
-    """``shop.klarna.co.uk`` → (``klarna``, ``co.uk``): the label a company registers."""
-    labels = host.split(".")
-    width = 2 if ".".join(labels[-2:]) in second_level and len(labels) > 2 else 1
-    if len(labels) <= width:
-        return "", ".".join(labels)
-    return labels[-width - 1], ".".join(labels[-width:])
-
-
 @dataclass(frozen=True)
 class _Spelling:
     """What a lower-cased spelling in the matcher stands for."""
 
     vendor: Vendor | None  # None: an excluded phrase ("Times Square") that hides its name
     exact: frozenset[str] | None  # the only spellings accepted, for ambiguous vendors
-
-
-def _lower_same_length(text: str) -> str:
-    # Spans found in the lower-cased copy are spans of the text, so lower-casing must not
-    # change the length ("İ" becomes two characters): such rare characters stay as they are.
-    lowered = text.lower()
-    if len(lowered) == len(text):
-        return lowered
-    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-
-
-def _hosts(lowered: str) -> Iterator[tuple[int, int]]:
-    """The spans of host names in a lower-cased text, outside e-mail addresses' domains."""
-    reached = 0
-    for dot in _DOTTED.finditer(lowered):
-        if dot.start() < reached:
-            continue
-        start = dot.start()
-        while start > 0 and lowered[start - 1] in _HOST_CHARS:
-            start -= 1
-        while lowered[start] in ".-":
-            start += 1
-        before = lowered[start - 1] if start else " "
-        host = None if before.isalnum() or before in "_@" else _HOST.match(lowered, start)
-        reached = host.end() if host else dot.end()
-        if host:
-            yield host.span()
 
 
 class VendorRegistry:
@@ -235,7 +195,7 @@ class VendorRegistry:
                 self._by_name.setdefault(canonical_party_name(spelling), vendor)
             for domain in vendor.domains:
                 self._by_domain[domain] = vendor
-                label, _ = _registrable_label(domain, self._second_level)
+                label, _ = registrable_label(domain, self._second_level)
                 if not vendor.ambiguous and len(label) >= 4:
                     labels.setdefault(label, set()).add(vendor)
         for phrase, in_case in excluded:
@@ -286,19 +246,19 @@ class VendorRegistry:
             if vendor is not None:
                 return vendor
         if self._is_host(host):
-            return self._by_label.get(_registrable_label(host, self._second_level)[0])
+            return self._by_label.get(registrable_label(host, self._second_level)[0])
         return None
 
     def _is_host(self, host: str) -> bool:
-        tld = _registrable_label(host, self._second_level)[1]
+        tld = registrable_label(host, self._second_level)[1]
         return tld in self._label_tlds or tld in self._second_level
 
     def find(self, text: str) -> list[VendorMatch]:
         """Every vendor mention in ``text`` in order: leftmost first, then the longest."""
-        lowered = _lower_same_length(text)
+        lowered = lower_same_length(text)
         candidates: list[tuple[int, int, Vendor | None]] = []
         foreign: list[tuple[int, int]] = []  # hosts of nobody we know, up to their first dot
-        for start, end in _hosts(lowered):
+        for start, end in host_spans(lowered):
             vendor = self.by_domain(lowered[start:end])
             if vendor is not None:
                 candidates.append((start, end, vendor))
@@ -421,6 +381,6 @@ def parse_vendors(file: str, data: dict[str, Any]) -> VendorRegistry:
 def load_vendors() -> VendorRegistry:
     """The registry of ``monitor/knowledge/vendors.toml``, loaded and validated once."""
     folder = resources.files("monitor") / "knowledge"
-    code = [Path(module).read_bytes() for module in (__file__, vendor_names.__file__)]
+    code = [Path(module).read_bytes() for module in (__file__, vendor_names.__file__, hosts.__file__)]
     sources = code + [(folder / name).read_bytes() for name in ("vendors.toml", "legal_forms.toml")]
     return load_cached("vendors", sources, lambda: parse_vendors(*_resource("vendors.toml")))
