@@ -346,7 +346,7 @@ def main() -> None:
         for worker in workers:
             worker.kill()
     figures = {
-        key: statistics.median(r[key] for r in rounds) if isinstance(value, (int, float)) else value
+        key: round(statistics.median(r[key] for r in rounds), 2) if isinstance(value, (int, float)) else value
         for key, value in rounds[-1].items()
     }
     if args.rounds > 1:
