@@ -7,17 +7,16 @@ written out as text. Hints about what chrome looks like live in ``knowledge/chro
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 from lxml import etree
-from lxml.etree import _Element as HtmlElement
 from lxml.cssselect import CSSSelector
+from lxml.etree import _Element as HtmlElement
 
 from monitor.errors import KnowledgeError, NormalizeError
+from monitor.knowledge_files import read_knowledge
 
 # A hint-matched element holding more than this share of the page's text is the document
 # itself (a policy inside class="modal-content"), not chrome.
@@ -53,11 +52,7 @@ def _strings(path: object, data: dict[str, object], table: str, key: str) -> lis
 @lru_cache(maxsize=1)
 def load_chrome_hints() -> ChromeHints:
     """Load and validate ``knowledge/chrome.toml``."""
-    path = resources.files("monitor") / "knowledge" / "chrome.toml"
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise KnowledgeError(f"{path}: {exc}") from exc
+    path, data = read_knowledge("chrome.toml")
     return ChromeHints(
         never_text=tuple(_strings(path, data, "tags", "never_text")),
         chrome_tags=frozenset(_strings(path, data, "tags", "chrome")),

@@ -7,13 +7,12 @@ like otherwise (login wall, challenge, ...). The words live in ``knowledge/polic
 from __future__ import annotations
 
 import re
-import tomllib
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 from monitor.errors import KnowledgeError
+from monitor.knowledge_files import read_knowledge
 
 _FILE = "policy_vocabulary.toml"
 
@@ -61,11 +60,7 @@ def _sentence(value: object, where: str) -> str:
 @lru_cache(maxsize=1)
 def policy_vocabularies() -> tuple[PolicyVocabulary, ...]:
     """Load and validate ``knowledge/policy_vocabulary.toml`` (a bad file is a ``KnowledgeError``)."""
-    path = resources.files("monitor") / "knowledge" / _FILE
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise KnowledgeError(f"{_FILE}: {exc}") from exc
+    _, data = read_knowledge(_FILE)
     vocabularies = []
     for code, table in data.items():
         where = f"{_FILE}: {code}"

@@ -8,13 +8,12 @@ files by the result. Function words and telling letters per language live in
 from __future__ import annotations
 
 import re
-import tomllib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 from monitor.errors import KnowledgeError
+from monitor.knowledge_files import read_knowledge
 
 # The opening of a long policy tells its language as well as the whole of it does.
 _SAMPLE_CHARS = 20_000
@@ -42,11 +41,7 @@ class LanguageProfile:
 @lru_cache(maxsize=1)
 def language_profiles() -> tuple[LanguageProfile, ...]:
     """Load and validate ``knowledge/languages.toml``."""
-    path = resources.files("monitor") / "knowledge" / "languages.toml"
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise KnowledgeError(f"{path}: {exc}") from exc
+    path, data = read_knowledge("languages.toml")
     profiles = []
     for code, table in data.items():
         if not re.fullmatch(r"[a-z]{2}", code) or not isinstance(table, dict):

@@ -7,11 +7,9 @@ the vendor registry and ``legal_forms.toml``.
 from __future__ import annotations
 
 import re
-import tomllib
 from functools import lru_cache
-from importlib import resources
 
-from monitor.errors import KnowledgeError
+from monitor.knowledge_files import read_knowledge
 from monitor.vendors import Vendor, VendorMatch, canonical_party_name
 
 HOST = re.compile(r"(?:https?://)?(?:[\w-]+\.)+[a-z]{2,24}(?:/\S*)?", re.IGNORECASE)
@@ -64,11 +62,7 @@ def _spelling(vendor: Vendor, surface: str) -> str:
 def legal_org_pattern() -> re.Pattern[str]:
     # Names not in the registry are recognized by their legal form ("Oderland Webbhotell AB",
     # "The Meet Group, Inc.", "ТОВ «Лавандова майстерня»"); the forms come from the registry's data.
-    path = resources.files("monitor") / "knowledge" / "legal_forms.toml"
-    try:
-        forms = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise KnowledgeError(f"legal_forms.toml: {exc}") from exc
+    _, forms = read_knowledge("legal_forms.toml")
     suffix = "|".join(re.escape(f) for f in sorted(forms.get("suffixes", []), key=len, reverse=True))
     prefix = "|".join(re.escape(f) for f in sorted(forms.get("prefixes", []), key=len, reverse=True))
     # "and" is no connector: "Badoo and The Meet Group, Inc." names two parties.

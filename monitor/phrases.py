@@ -8,11 +8,9 @@ of ``{key, pattern, example}`` entries. ``load_phrasebook`` merges every languag
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from monitor import facts_match, phrase_literals
 from monitor.errors import KnowledgeError
 from monitor.facts_match import Hit, LiteralIndex, Matcher, PhraseEntry
 from monitor.knowledge_cache import load_cached
+from monitor.knowledge_files import knowledge_path, read_toml
 from monitor.phrase_literals import (
     Analysis,
     known_literals,
@@ -199,17 +198,14 @@ def _key_matcher(book: PhraseBook, kinds: tuple[str, ...], key: str) -> Matcher:
 
 
 def _phrase_dir() -> Traversable:
-    return resources.files("monitor") / "knowledge" / "phrases"
+    return knowledge_path("phrases")
 
 
 def read_language_file(path: Traversable) -> tuple[list[PhraseEntry], dict[str, float], dict[str, str]]:
     """One language file's entries, number words and unit words; ``KnowledgeError`` if invalid."""
     name = path.name
     language = name.removesuffix(".toml")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise KnowledgeError(f"{name}: {exc}") from exc
+    data = read_toml(path)
     numbers = data.pop("numbers", {})
     if not isinstance(numbers, dict) or not all(isinstance(v, int | float) for v in numbers.values()):
         raise KnowledgeError(f"{name}: numbers: expected a table of word = number")

@@ -8,13 +8,12 @@ diff and the classifier a flat list of ``Sentence``s, each knowing its section h
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Literal
 
 from monitor.errors import KnowledgeError
+from monitor.knowledge_files import read_knowledge
 
 SentenceKind = Literal["heading", "sentence", "item", "cell"]
 
@@ -44,11 +43,7 @@ class Sentence:
 
 @lru_cache(maxsize=1)
 def _abbreviations() -> frozenset[str]:
-    path = resources.files("monitor") / "knowledge" / "abbreviations.toml"
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise KnowledgeError(f"{path}: {exc}") from exc
+    path, data = read_knowledge("abbreviations.toml")
     words: set[str] = set()
     final: set[str] = set()
     for language, table in data.items():

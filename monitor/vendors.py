@@ -26,11 +26,9 @@ Matching rules, decided here once:
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -39,6 +37,7 @@ from monitor import hosts, vendor_names
 from monitor.errors import KnowledgeError
 from monitor.hosts import host_spans, lower_same_length, registrable_label
 from monitor.knowledge_cache import load_cached
+from monitor.knowledge_files import knowledge_path, read_knowledge
 from monitor.vendor_names import NameHit, NameIndex
 
 ROLES = frozenset(
@@ -95,14 +94,6 @@ class _Naming:
     label_tlds: frozenset[str]
 
 
-def _resource(name: str) -> tuple[str, dict[str, Any]]:
-    path = resources.files("monitor") / "knowledge" / name
-    try:
-        return str(path), tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise KnowledgeError(f"{path}: {exc}") from exc
-
-
 def _strings(file: str, key: str, value: object) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise KnowledgeError(f"{file}: {key}: expected a list of non-empty strings")
@@ -111,7 +102,7 @@ def _strings(file: str, key: str, value: object) -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def _naming() -> _Naming:
-    file, data = _resource("legal_forms.toml")
+    file, data = read_knowledge("legal_forms.toml")
     domains = data.get("domains", {})
     if not isinstance(domains, dict):
         raise KnowledgeError(f"{file}: domains: expected a table")
@@ -380,7 +371,6 @@ def parse_vendors(file: str, data: dict[str, Any]) -> VendorRegistry:
 @lru_cache(maxsize=1)
 def load_vendors() -> VendorRegistry:
     """The registry of ``monitor/knowledge/vendors.toml``, loaded and validated once."""
-    folder = resources.files("monitor") / "knowledge"
     code = [Path(module).read_bytes() for module in (__file__, vendor_names.__file__, hosts.__file__)]
-    sources = code + [(folder / name).read_bytes() for name in ("vendors.toml", "legal_forms.toml")]
-    return load_cached("vendors", sources, lambda: parse_vendors(*_resource("vendors.toml")))
+    sources = code + [knowledge_path(name).read_bytes() for name in ("vendors.toml", "legal_forms.toml")]
+    return load_cached("vendors", sources, lambda: parse_vendors(*read_knowledge("vendors.toml")))
