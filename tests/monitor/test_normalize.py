@@ -252,8 +252,13 @@ def test_plain_text_turns_short_unpunctuated_lines_into_headings() -> None:
     assert text == "# Informationsinsamling\n\nVi samlar in ditt namn.\n"
 
 
-@pytest.mark.parametrize("seed", sorted(Path("/work/shared/seeds").glob("*.txt")), ids=lambda p: p.stem)
+# The five seed policies, bundled with the demo.
+SEEDS = sorted((Path(__file__).resolve().parents[2] / "monitor" / "demo_shops").glob("*.txt"))
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.stem)
 def test_seed_policies_get_headings_and_a_language(seed: Path) -> None:
+    assert len(SEEDS) == 5
     document = normalize_file(seed)
     assert document.language in ("sv", "uk")
     assert sum(line.startswith("## ") for line in document.text.splitlines()) >= 2
