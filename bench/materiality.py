@@ -1,7 +1,7 @@
 """Score the classifier on a labeled corpus folder: per-category precision and recall,
 processor names, editorial false alerts, per language and overall, and classify time.
 
-    python bench/materiality.py /work/shared/corpus/synthetic [--verbose]
+    python bench/materiality.py ../shared/corpus/synthetic [--verbose]
 """
 
 from __future__ import annotations
