@@ -1,7 +1,7 @@
 """The unchanged sentences of one version, asked by ``monitor.classify`` whether they state a fact.
 
 A fact found in a changed sentence is no change when an unchanged sentence states it too;
-the probe of the fact (from ``FactExtractor.probe``) narrows the search to a few sentences.
+the probe of the fact (``monitor.fact_probes``) narrows the search to a few sentences.
 """
 
 from __future__ import annotations
