@@ -96,9 +96,9 @@ def record_monitoring(database: Database, config: Config, *, now: datetime) -> l
     depth = max(problem.checks for problem in PROBLEMS)
     changes: list[ProblemChange] = []
     with pass_lock(database):
+        inputs = outbox.monitoring_inputs([shop.name for shop in config.shops], depth)
         for shop in config.shops:
-            checks = outbox.recent_checks(shop.name, depth)
-            states = outbox.problem_states(shop.name)
+            checks, states = inputs[shop.name]
             for problem in PROBLEMS:
                 started = _transition(problem, checks, states.get(problem.name))
                 if started is None:

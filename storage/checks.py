@@ -108,7 +108,7 @@ class CheckQueries:
 
         def session(self) -> AbstractContextManager[Session]: ...
 
-        def _shop_id(self, session: Session, name: str) -> int: ...
+        def shop_id(self, session: Session, name: str) -> int: ...
 
     def pending_checks(self, shop_name: str) -> list[PendingCheck]:
         """The shop's checks after its processing cursor, oldest first."""
@@ -132,13 +132,13 @@ class CheckQueries:
 
     def latest_version(self, shop_name: str) -> StoredVersion | None:
         with self.session() as session:
-            row = session.execute(_LATEST, {"shop": self._shop_id(session, shop_name)}).first()
+            row = session.execute(_LATEST, {"shop": self.shop_id(session, shop_name)}).first()
             return stored_version(row, shop_name) if row else None
 
     def latest_text_hash(self, shop_name: str) -> str | None:
         """The text hash of the shop's latest version (None before the first)."""
         with self.session() as session:
-            return session.execute(_LATEST_HASH, {"shop": self._shop_id(session, shop_name)}).scalar()
+            return session.execute(_LATEST_HASH, {"shop": self.shop_id(session, shop_name)}).scalar()
 
     def snapshot_body(self, snapshot_id: int) -> tuple[bytes, str | None, str]:
         """The raw body of a snapshot, its content type and its final URL."""
@@ -170,7 +170,7 @@ class CheckQueries:
         in the same transaction, as ``cache_text_hash`` does.
         """
         with self.session() as session:
-            shop_id = self._shop_id(session, check.shop)
+            shop_id = self.shop_id(session, check.shop)
             _cache(session, check.snapshot_id, cached_text)
             if forget_validators:
                 session.execute(_FORGET_VALIDATORS, {"shop": shop_id})
@@ -192,7 +192,7 @@ class CheckQueries:
         ``cached_text`` as for ``settle_check``.
         """
         with self.session() as session:
-            shop_id = self._shop_id(session, shop_name)
+            shop_id = self.shop_id(session, shop_name)
             if check is not None:
                 _cache(session, check.snapshot_id, cached_text)
             version_id: int = session.execute(
@@ -228,14 +228,14 @@ class CheckQueries:
     def settled_checks(self, shop_name: str, before: int, limit: int = 20) -> list[SettledCheck]:
         """The shop's processed checks before check ``before``, newest first, with their text hash."""
         with self.session() as session:
-            return _settled(session, self._shop_id(session, shop_name), before, limit)
+            return _settled(session, self.shop_id(session, shop_name), before, limit)
 
     def guard_history(
         self, shop_name: str, before: int, limit: int = 20
     ) -> tuple[list[StoredVersion], list[SettledCheck]]:
         """The shop's versions (oldest first) and ``settled_checks``, read in one transaction."""
         with self.session() as session:
-            shop_id = self._shop_id(session, shop_name)
+            shop_id = self.shop_id(session, shop_name)
             rows = session.execute(_VERSIONS, {"shop": shop_id})
             return [stored_version(row, shop_name) for row in rows], _settled(session, shop_id, before, limit)
 

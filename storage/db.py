@@ -153,7 +153,8 @@ class Database(FetchQueries, CheckQueries):
                 )
             return states
 
-    def _shop_id(self, session: Session, name: str) -> int:
+    def shop_id(self, session: Session, name: str) -> int:
+        """The id of the named shop; ``StorageError`` when it is not in the database."""
         # Shops are never deleted nor renumbered: their ids are read once per Database, all
         # at once (a pass touches every shop).
         if name not in self._shop_ids:
@@ -173,7 +174,7 @@ class Database(FetchQueries, CheckQueries):
     def versions(self, shop_name: str) -> list[StoredVersion]:
         """All versions of a shop, oldest first."""
         with self.session() as session:
-            shop_id = self._shop_id(session, shop_name)
+            shop_id = self.shop_id(session, shop_name)
             rows = session.exec(select(Version).where(Version.shop_id == shop_id).order_by(col(Version.id)))
             return [stored_version(row, shop_name) for row in rows]
 

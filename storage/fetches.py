@@ -40,7 +40,7 @@ class FetchQueries:
 
         def session(self) -> AbstractContextManager[Session]: ...
 
-        def _shop_id(self, session: Session, name: str) -> int: ...
+        def shop_id(self, session: Session, name: str) -> int: ...
 
     def record_fetch(self, record: FetchRecord) -> int:
         """Store one fetch: the body as a blob (once), a snapshot row for a new body, a check row."""
@@ -56,7 +56,7 @@ class FetchQueries:
             return []
         hashes = [self.blobs.put(r.body) if r.outcome is Outcome.OK and r.body else None for r in records]
         with self.session() as session:
-            shop_ids = [self._shop_id(session, record.shop) for record in records]
+            shop_ids = [self.shop_id(session, record.shop) for record in records]
             snapshot_ids = _snapshot_ids(session, records, shop_ids, hashes)
             validators = [
                 {"shop": shop_id, "new_etag": headers.get("etag"), "new_last_modified": headers.get("last-modified")}

@@ -9,12 +9,13 @@ marks them sent. A row left ``sending`` by a killed process is handed back by
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import update
+from sqlalchemy import Table, bindparam, update
 from sqlmodel import Session, col, select
 
 from storage.models import Check, Delivery, MonitorState, Shop, Snapshot
@@ -23,6 +24,21 @@ if TYPE_CHECKING:
     from storage.db import Database
 
 PENDING, SENDING, SENT = "pending", "sending", "sent"
+
+_checks: Table = Check.__table__  # type: ignore[attr-defined]
+_snapshots: Table = Snapshot.__table__  # type: ignore[attr-defined]
+# A shop's latest checks, newest first, in the field order of ``CheckSummary``.
+_RECENT = (
+    select(  # type: ignore[call-overload]
+        _checks.c.id, _checks.c.at, _checks.c.outcome, _checks.c.status, _checks.c.decision,
+        _checks.c.detail, _snapshots.c.url, _snapshots.c.final_url,
+    )
+    .select_from(_checks)
+    .outerjoin(_snapshots, _snapshots.c.id == _checks.c.snapshot_id)
+    .where(_checks.c.shop_id == bindparam("shop"))
+    .order_by(_checks.c.id.desc())
+    .limit(bindparam("limit"))
+)
 
 
 @dataclass(frozen=True)
@@ -174,30 +190,27 @@ class Outbox:
 
     def recent_checks(self, shop: str, limit: int) -> list[CheckSummary]:
         """The shop's last ``limit`` checks, newest first."""
-        with self.database.session() as session:
-            shop_id = session.exec(select(Shop.id).where(Shop.name == shop)).one()
-            rows = session.exec(
-                select(Check, Snapshot)
-                .join(Snapshot, isouter=True)
-                .where(Check.shop_id == shop_id)
-                .order_by(col(Check.id).desc())
-                .limit(limit)
-            )
-            return [
-                CheckSummary(
-                    check.id or 0, check.at, check.outcome, check.status, check.decision, check.detail,
-                    snapshot.url if snapshot else None, snapshot.final_url if snapshot else None,
-                )
-                for check, snapshot in rows
-            ]
+        return self.monitoring_inputs([shop], limit)[shop][0]
 
-    def problem_states(self, shop: str) -> dict[str, ProblemState]:
+    def monitoring_inputs(
+        self, shops: Sequence[str], depth: int
+    ) -> dict[str, tuple[list[CheckSummary], dict[str, ProblemState]]]:
+        """Each shop's last ``depth`` checks (newest first) and its problem states, in one transaction.
+
+        One indexed look-up per shop on a single connection: a pass evaluates every shop,
+        and a query per shop in its own session cost seconds at a few thousand shops.
+        """
         with self.database.session() as session:
-            rows = session.exec(select(MonitorState).join(Shop).where(Shop.name == shop))
-            return {
-                row.problem: ProblemState(shop, row.problem, row.active, row.check_id, row.since, row.detail)
-                for row in rows
-            }
+            states: dict[str, dict[str, ProblemState]] = defaultdict(dict)
+            for row, name in session.exec(select(MonitorState, Shop.name).join(Shop)):
+                states[name][row.problem] = ProblemState(
+                    name, row.problem, row.active, row.check_id, row.since, row.detail
+                )
+            inputs = {}
+            for shop in shops:
+                rows = session.execute(_RECENT, {"shop": self.database.shop_id(session, shop), "limit": depth})
+                inputs[shop] = ([CheckSummary(*row) for row in rows], states.get(shop, {}))
+            return inputs
 
     def change_problem(
         self, state: ProblemState, entries: Iterable[OutboxEntry], *, event: str, now: datetime

@@ -187,3 +187,29 @@ def test_pending_checks_of_more_shops_than_a_statement_may_bind(db: Database) ->
     db.record_fetch(fetch(at=T0))
     assert list(db.pending_checks_of(["shop", *names])) == ["shop"]
     assert db.pending_checks_of(names) == {}
+
+
+def test_monitoring_inputs_are_each_shops_own_latest_checks_and_states(db: Database) -> None:
+    from storage.outbox import Outbox, ProblemState
+
+    db.sync_shops([("shop", "https://shop.example/privacy", "en"), ("other", "https://other.example/privacy", None)])
+    for hour in range(4):
+        db.record_fetch(fetch(at=T0 + timedelta(hours=hour), outcome=Outcome.TIMEOUT, body=None))
+    db.record_fetch(FetchRecord("other", "https://other.example/privacy", Outcome.OK, T0, status=200,
+                                final_url="https://other.example/en/privacy", body=b"<p>other</p>"))
+    outbox = Outbox(db)
+    state = ProblemState("shop", "unreachable", True, 3, T0, "the shop is unreachable")
+    outbox.change_problem(state, [], event="monitoring:unreachable:start:3", now=T0)
+
+    inputs = outbox.monitoring_inputs(["shop", "other"], 3)
+
+    shop_checks, shop_states = inputs["shop"]
+    assert [c.at for c in shop_checks] == [T0 + timedelta(hours=hour) for hour in (3, 2, 1)]
+    assert {c.outcome for c in shop_checks} == {"timeout"} and shop_checks[0].url is None
+    assert shop_states == {"unreachable": state}
+    other_checks, other_states = inputs["other"]
+    assert [(c.outcome, c.url, c.final_url) for c in other_checks] == [
+        ("ok", "https://other.example/privacy", "https://other.example/en/privacy")
+    ]
+    assert other_states == {}
+    assert outbox.recent_checks("other", 3) == other_checks
