@@ -35,6 +35,8 @@ _INVISIBLE = "\u00ad\u200b\u2060\ufeff\u180e"
 # Every white-space character but the space and the line feed (what ``str.isspace`` holds
 # true for); ``str.split`` and ``str.splitlines`` break on them.
 _OTHER_SPACES = "\t\v\f\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+# Where a space meets other white space (only spaces and line feeds are left to check).
+_SPACE_RUNS = ("  ", " \n", "\n ")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
 _HTML_SNIFF = re.compile(rb"<\s*(!doctype\s+html|html|head|body|p|div|meta)\b", re.IGNORECASE)
 _MARKDOWN_SNIFF = re.compile(r"^(#{1,6}\s|\s*[*-]\s|\|.*\|\s*$)|\]\(", re.MULTILINE)
@@ -58,7 +60,16 @@ class Document:
 
 def text_hash(text: str) -> str:
     """SHA-256 of the text with all runs of white space made one space."""
-    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
+    return hashlib.sha256(_collapsed(text).encode("utf-8")).hexdigest()
+
+
+def _collapsed(text: str) -> str:
+    """``" ".join(text.split())``, cheaper for the common case of a normalized text."""
+    if _has_other_spaces(text) or any(run in text for run in _SPACE_RUNS) or text.startswith(" ") or text.endswith(" "):
+        return " ".join(text.split())
+    # Words are already one space apart and no line starts or ends with one: only the line
+    # breaks between lines remain to become single spaces (a line, not every word, per item).
+    return " ".join(filter(None, text.split("\n")))
 
 
 def _has_other_spaces(text: str) -> bool:

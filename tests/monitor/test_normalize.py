@@ -271,6 +271,18 @@ def test_text_hash_ignores_whitespace_but_not_words() -> None:
     assert text_hash("a b c") != text_hash("a b d")
 
 
+def test_text_hash_is_the_hash_of_the_text_with_white_space_collapsed_whatever_the_text() -> None:
+    import hashlib
+    import random
+
+    rng = random.Random(7)
+    pieces = ["word", "ord", "ö", " ", "  ", "\n", "\n\n", "\t", "\r\n", "\xa0", "\u3000", "\x1f", "\v"]
+    texts = ["", " ", "\n", "a\n", " a", "a ", "a\n b", "a \nb", "a\n\n\nb", "line one\n\nline two\n"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 30))) for _ in range(3000)]
+    for text in texts:
+        assert text_hash(text) == hashlib.sha256(" ".join(text.split()).encode()).hexdigest(), repr(text)
+
+
 def test_markdown_link_with_bracketed_text_loses_its_volatile_target() -> None:
     first = normalize(b"# P\n\nWrite to [[email protected]](https://s.example/cdn-cgi/l/email-protection#aa11) today.\n",
                       content_type="text/markdown")
