@@ -12,13 +12,18 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
 from lxml import etree
 
 from monitor.errors import NormalizeError
-from monitor.extract import main_content, text_of, remove_elements, select_elements, strip_chrome
+from monitor.extract import (
+    main_content,
+    remove_elements,
+    select_elements,
+    strip_chrome,
+    text_of,
+)
 from monitor.language import detect_language
 from monitor.normalize_charset import decode_body
 from monitor.normalize_html import link_targets, render_elements
@@ -35,8 +40,6 @@ _INVISIBLE = "\u00ad\u200b\u2060\ufeff\u180e"
 # Every white-space character but the space and the line feed (what ``str.isspace`` holds
 # true for); ``str.split`` and ``str.splitlines`` break on them.
 _OTHER_SPACES = "\t\v\f\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-# Where a space meets other white space (only spaces and line feeds are left to check).
-_SPACE_RUNS = ("  ", " \n", "\n ")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
 _HTML_SNIFF = re.compile(rb"<\s*(!doctype\s+html|html|head|body|p|div|meta)\b", re.IGNORECASE)
 _MARKDOWN_SNIFF = re.compile(r"^(#{1,6}\s|\s*[*-]\s|\|.*\|\s*$)|\]\(", re.MULTILINE)
@@ -46,30 +49,26 @@ _HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 
 @dataclass(frozen=True)
 class Document:
-    """The normalized text of one snapshot, with its language and title."""
+    """The normalized text of one snapshot, with its language, title and ``text_hash``."""
 
     text: str
     language: str | None
     title: str | None
+    # ``text_hash(text)``: computed here when not given (``normalize`` gives it).
+    text_hash: str = ""
 
-    @cached_property
-    def text_hash(self) -> str:
-        """``text_hash(text)``, computed once: processing compares it several times."""
-        return text_hash(self.text)
+    def __post_init__(self) -> None:
+        if not self.text_hash:
+            object.__setattr__(self, "text_hash", text_hash(self.text))
 
 
 def text_hash(text: str) -> str:
     """SHA-256 of the text with all runs of white space made one space."""
-    return hashlib.sha256(_collapsed(text).encode("utf-8")).hexdigest()
+    return _hash_collapsed(" ".join(text.split()))
 
 
-def _collapsed(text: str) -> str:
-    """``" ".join(text.split())``, cheaper for the common case of a normalized text."""
-    if _has_other_spaces(text) or any(run in text for run in _SPACE_RUNS) or text.startswith(" ") or text.endswith(" "):
-        return " ".join(text.split())
-    # Words are already one space apart and no line starts or ends with one: only the line
-    # breaks between lines remain to become single spaces (a line, not every word, per item).
-    return " ".join(filter(None, text.split("\n")))
+def _hash_collapsed(collapsed: str) -> str:
+    return hashlib.sha256(collapsed.encode("utf-8")).hexdigest()
 
 
 def _has_other_spaces(text: str) -> bool:
@@ -78,8 +77,13 @@ def _has_other_spaces(text: str) -> bool:
     return any(space in text for space in spaces)
 
 
-def _clean(text: str) -> str:
-    """NFC, plain spaces, no invisible characters, one blank line between blocks."""
+def _clean_lines(text: str) -> list[str]:
+    """The lines of the normalized text: NFC, plain spaces, no invisible characters, one blank
+    line between blocks.
+
+    Every line has its words one space apart and no space at either end, so joining the
+    lines that are not blank with one space gives the text with its white space collapsed.
+    """
     # Every line has its white space collapsed below (no-break, ideographic and other wide
     # spaces included); only \v and \f would also break a line, so only they become spaces.
     text = unicodedata.normalize("NFC", text).replace("\v", " ").replace("\f", " ")
@@ -104,7 +108,7 @@ def _clean(text: str) -> str:
         line for i, line in enumerate(lines)
         if line or not (0 < i < len(lines) - 1 and lines[i - 1][:2] == lines[i + 1][:2] and lines[i + 1][:2] in ("- ", "| "))
     ]
-    return "\n".join(lines) + "\n" if lines else ""
+    return lines
 
 
 def _kind(content_type: str | None, body: bytes) -> str:
@@ -190,11 +194,18 @@ def normalize(
     else:
         raw = plain_text_to_text(decoded)
         title = None
-    text = _clean(raw)
-    if not text.strip():
+    lines = _clean_lines(raw)
+    if not lines:
         raise NormalizeError(f"{where}: no text left after normalization")
+    text = "\n".join(lines) + "\n"
     title = title or _first_heading(text)
-    return Document(text=text, language=language or detect_language(text) or declared, title=title)
+    return Document(
+        text=text,
+        language=language or detect_language(text) or declared,
+        title=title,
+        # The same as text_hash(text), without splitting the whole text into words again.
+        text_hash=_hash_collapsed(" ".join(filter(None, lines))),
+    )
 
 
 def normalize_file(path: Path, *, language: str | None = None) -> Document:

@@ -271,16 +271,26 @@ def test_text_hash_ignores_whitespace_but_not_words() -> None:
     assert text_hash("a b c") != text_hash("a b d")
 
 
-def test_text_hash_is_the_hash_of_the_text_with_white_space_collapsed_whatever_the_text() -> None:
-    import hashlib
+def test_a_normalized_documents_hash_is_text_hash_of_its_text_whatever_the_white_space() -> None:
+    # normalize() hashes from its collapsed lines rather than splitting the text again.
     import random
 
     rng = random.Random(7)
-    pieces = ["word", "ord", "ö", " ", "  ", "\n", "\n\n", "\t", "\r\n", "\xa0", "\u3000", "\x1f", "\v"]
-    texts = ["", " ", "\n", "a\n", " a", "a ", "a\n b", "a \nb", "a\n\n\nb", "line one\n\nline two\n"]
-    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 30))) for _ in range(3000)]
-    for text in texts:
-        assert text_hash(text) == hashlib.sha256(" ".join(text.split()).encode()).hexdigest(), repr(text)
+    pieces = ["word", "ord", "ö", " ", "  ", "\n", "\n\n", "\t", "\r\n", "\xa0", "\u3000", "\x1f", "\v", "\u200b",
+              "<p>", "</p>", "<li>", "<br>", "# ", "- ", "| a | b |"]
+    bodies = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 40))) for _ in range(1500)]
+    bodies += [(GOLDEN / case / "input.html").read_bytes().decode("utf-8", "replace") for case in CASES
+               if (GOLDEN / case / "input.html").exists()]
+    checked = 0
+    for body in bodies:
+        for content_type in ("text/html", "text/plain", "text/markdown"):
+            try:
+                document = normalize(body.encode(), content_type=content_type)
+            except NormalizeError:
+                continue
+            assert document.text_hash == text_hash(document.text), repr(body)
+            checked += 1
+    assert checked > 3000
 
 
 def test_markdown_link_with_bracketed_text_loses_its_volatile_target() -> None:
