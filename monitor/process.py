@@ -70,10 +70,11 @@ class ProcessReport:
 
 
 def _document(database: Database, check: PendingCheck, shop: ShopConfig) -> Document:
-    assert check.snapshot_id is not None
-    body, content_type, url = database.snapshot_body(check.snapshot_id)
+    # The pending check carries its snapshot's blob hash, content type and final URL.
+    assert check.blob_hash is not None
     return normalize(
-        body, content_type=content_type, url=url, select=shop.select, remove=shop.remove, language=shop.language
+        database.blobs.get(check.blob_hash), content_type=check.content_type, url=check.final_url,
+        select=shop.select, remove=shop.remove, language=shop.language,
     )
 
 
@@ -121,7 +122,7 @@ def _process_check(
         database.settle_check(check, "unchanged", seen=True)
         report.unchanged += 1
         return
-    if check.outcome != Outcome.OK or check.snapshot_id is None:
+    if check.outcome != Outcome.OK or check.snapshot_id is None or check.blob_hash is None:
         database.settle_check(check, "failed")
         report.failed += 1
         return

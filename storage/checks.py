@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
-from sqlmodel import Session
+from sqlalchemy.engine import Connection
 
 from storage.blobs import BlobStore
 from storage.errors import StorageError
@@ -106,9 +106,9 @@ class CheckQueries:
 
     if TYPE_CHECKING:
 
-        def session(self) -> AbstractContextManager[Session]: ...
+        def connection(self) -> AbstractContextManager[Connection]: ...
 
-        def shop_id(self, session: Session, name: str) -> int: ...
+        def shop_id(self, connection: Connection, name: str) -> int: ...
 
     def pending_checks(self, shop_name: str) -> list[PendingCheck]:
         """The shop's checks after its processing cursor, oldest first."""
@@ -120,8 +120,8 @@ class CheckQueries:
         named = shop_names is not None and len(shop_names) <= _NAMES_BOUND
         statement, parameters = (_PENDING_OF, {"names": list(shop_names or ())}) if named else (_PENDING, {})
         pending: dict[str, list[PendingCheck]] = defaultdict(list)
-        with self.session() as session:
-            for row in session.execute(statement, parameters):
+        with self.connection() as connection:
+            for row in connection.execute(statement, parameters):
                 if named or shop_names is None or row.name in shop_names:
                     pending[row.name].append(_pending(row))
         return dict(pending)
@@ -131,26 +131,26 @@ class CheckQueries:
         return sorted(self.pending_checks_of())
 
     def latest_version(self, shop_name: str) -> StoredVersion | None:
-        with self.session() as session:
-            row = session.execute(_LATEST, {"shop": self.shop_id(session, shop_name)}).first()
+        with self.connection() as connection:
+            row = connection.execute(_LATEST, {"shop": self.shop_id(connection, shop_name)}).first()
             return stored_version(row, shop_name) if row else None
 
     def latest_text_hash(self, shop_name: str) -> str | None:
         """The text hash of the shop's latest version (None before the first)."""
-        with self.session() as session:
-            return session.execute(_LATEST_HASH, {"shop": self.shop_id(session, shop_name)}).scalar()
+        with self.connection() as connection:
+            return connection.execute(_LATEST_HASH, {"shop": self.shop_id(connection, shop_name)}).scalar()
 
     def snapshot_body(self, snapshot_id: int) -> tuple[bytes, str | None, str]:
         """The raw body of a snapshot, its content type and its final URL."""
-        with self.session() as session:
-            row = session.execute(_SNAPSHOT, {"snapshot": snapshot_id}).first()
+        with self.connection() as connection:
+            row = connection.execute(_SNAPSHOT, {"snapshot": snapshot_id}).first()
         if row is None:
             raise StorageError(f"snapshot {snapshot_id} does not exist")
         return self.blobs.get(row.blob_hash), (row.headers or {}).get("content-type"), row.final_url
 
     def cache_text_hash(self, snapshot_id: int, text_hash: str, normalizer_version: str) -> None:
-        with self.session() as session:
-            _cache(session, snapshot_id, (text_hash, normalizer_version))
+        with self.connection() as connection:
+            _cache(connection, snapshot_id, (text_hash, normalizer_version))
 
     def settle_check(
         self,
@@ -169,14 +169,14 @@ class CheckQueries:
         ``cached_text`` (text hash, normalizer version) is remembered on the check's snapshot
         in the same transaction, as ``cache_text_hash`` does.
         """
-        with self.session() as session:
-            shop_id = self.shop_id(session, check.shop)
-            _cache(session, check.snapshot_id, cached_text)
+        with self.connection() as connection:
+            shop_id = self.shop_id(connection, check.shop)
+            _cache(connection, check.snapshot_id, cached_text)
             if forget_validators:
-                session.execute(_FORGET_VALIDATORS, {"shop": shop_id})
+                connection.execute(_FORGET_VALIDATORS, {"shop": shop_id})
             if seen:
-                session.execute(_SEEN, {"shop": shop_id, "at": check.at})
-            _close(session, shop_id, check.id, decision, detail)
+                connection.execute(_SEEN, {"shop": shop_id, "at": check.at})
+            _close(connection, shop_id, check.id, decision, detail)
 
     def add_version(
         self,
@@ -191,11 +191,11 @@ class CheckQueries:
 
         ``cached_text`` as for ``settle_check``.
         """
-        with self.session() as session:
-            shop_id = self.shop_id(session, shop_name)
+        with self.connection() as connection:
+            shop_id = self.shop_id(connection, shop_name)
             if check is not None:
-                _cache(session, check.snapshot_id, cached_text)
-            version_id: int = session.execute(
+                _cache(connection, check.snapshot_id, cached_text)
+            version_id: int = connection.execute(
                 _ADD_VERSION,
                 {
                     "shop_id": shop_id,
@@ -214,30 +214,30 @@ class CheckQueries:
                 },
             ).scalar_one()
             if new.findings:
-                session.execute(
+                connection.execute(
                     insert(_findings), [{"version_id": version_id, **vars(finding)} for finding in new.findings]
                 )
-            add_deliveries(session, outbox, shop_id=shop_id, event=f"version:{version_id}", kind="change",
+            add_deliveries(connection, outbox, shop_id=shop_id, event=f"version:{version_id}", kind="change",
                            now=new.seen_at, version_id=version_id)
             if check is not None:
-                _close(session, shop_id, check.id, decision)
+                _close(connection, shop_id, check.id, decision)
             return version_id
 
     # --- what the guard reads --------------------------------------------------------
 
     def settled_checks(self, shop_name: str, before: int, limit: int = 20) -> list[SettledCheck]:
         """The shop's processed checks before check ``before``, newest first, with their text hash."""
-        with self.session() as session:
-            return _settled(session, self.shop_id(session, shop_name), before, limit)
+        with self.connection() as connection:
+            return _settled(connection, self.shop_id(connection, shop_name), before, limit)
 
     def guard_history(
         self, shop_name: str, before: int, limit: int = 20
     ) -> tuple[list[StoredVersion], list[SettledCheck]]:
         """The shop's versions (oldest first) and ``settled_checks``, read in one transaction."""
-        with self.session() as session:
-            shop_id = self.shop_id(session, shop_name)
-            rows = session.execute(_VERSIONS, {"shop": shop_id})
-            return [stored_version(row, shop_name) for row in rows], _settled(session, shop_id, before, limit)
+        with self.connection() as connection:
+            shop_id = self.shop_id(connection, shop_name)
+            rows = connection.execute(_VERSIONS, {"shop": shop_id})
+            return [stored_version(row, shop_name) for row in rows], _settled(connection, shop_id, before, limit)
 
 
 def stored_version(row: Any, shop_name: str) -> StoredVersion:
@@ -277,24 +277,24 @@ def _pending(row: Any) -> PendingCheck:
     )
 
 
-def _cache(session: Session, snapshot_id: int | None, cached_text: tuple[str, str] | None) -> None:
+def _cache(connection: Connection, snapshot_id: int | None, cached_text: tuple[str, str] | None) -> None:
     if snapshot_id is not None and cached_text is not None:
         text_hash, normalizer_version = cached_text
-        session.execute(
+        connection.execute(
             _CACHE_TEXT,
             {"snapshot": snapshot_id, "new_text_hash": text_hash, "new_normalizer_version": normalizer_version},
         )
 
 
-def _close(session: Session, shop_id: int, check_id: int, decision: str, detail: str | None = None) -> None:
+def _close(connection: Connection, shop_id: int, check_id: int, decision: str, detail: str | None = None) -> None:
     """Record the check's decision and move the shop's processing cursor past it."""
     if detail:
-        session.execute(_DECIDE_WITH_DETAIL, {"check": check_id, "new_decision": decision, "new_detail": detail})
+        connection.execute(_DECIDE_WITH_DETAIL, {"check": check_id, "new_decision": decision, "new_detail": detail})
     else:
-        session.execute(_DECIDE, {"check": check_id, "new_decision": decision})
-    session.execute(_ADVANCE, {"shop": shop_id, "check": check_id})
+        connection.execute(_DECIDE, {"check": check_id, "new_decision": decision})
+    connection.execute(_ADVANCE, {"shop": shop_id, "check": check_id})
 
 
-def _settled(session: Session, shop_id: int, before: int, limit: int) -> list[SettledCheck]:
-    rows = session.execute(_SETTLED, {"shop": shop_id, "before": before, "limit": limit})
+def _settled(connection: Connection, shop_id: int, before: int, limit: int) -> list[SettledCheck]:
+    rows = connection.execute(_SETTLED, {"shop": shop_id, "before": before, "limit": limit})
     return [SettledCheck(check_id or 0, decision, digest) for check_id, decision, digest in rows]

@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table, bindparam, insert, select, update
-from sqlmodel import Session
+from sqlalchemy.engine import Connection
 
 from storage.blobs import BlobStore
 from storage.models import Check, Shop, Snapshot
@@ -38,9 +38,9 @@ class FetchQueries:
 
     if TYPE_CHECKING:
 
-        def session(self) -> AbstractContextManager[Session]: ...
+        def connection(self) -> AbstractContextManager[Connection]: ...
 
-        def shop_id(self, session: Session, name: str) -> int: ...
+        def shop_id(self, connection: Connection, name: str) -> int: ...
 
     def record_fetch(self, record: FetchRecord) -> int:
         """Store one fetch: the body as a blob (once), a snapshot row for a new body, a check row."""
@@ -55,9 +55,9 @@ class FetchQueries:
         if not records:
             return []
         hashes = [self.blobs.put(r.body) if r.outcome is Outcome.OK and r.body else None for r in records]
-        with self.session() as session:
-            shop_ids = [self.shop_id(session, record.shop) for record in records]
-            snapshot_ids = _snapshot_ids(session, records, shop_ids, hashes)
+        with self.connection() as connection:
+            shop_ids = [self.shop_id(connection, record.shop) for record in records]
+            snapshot_ids = _snapshot_ids(connection, records, shop_ids, hashes)
             validators = [
                 {"shop": shop_id, "new_etag": headers.get("etag"), "new_last_modified": headers.get("last-modified")}
                 for record, shop_id in zip(records, shop_ids, strict=True)
@@ -65,7 +65,7 @@ class FetchQueries:
                 for headers in [{key.lower(): value for key, value in record.headers.items()}]
             ]
             if validators:
-                session.execute(_SET_VALIDATORS, validators)
+                connection.execute(_SET_VALIDATORS, validators)
             rows = [
                 {
                     "shop_id": shop_id,
@@ -79,12 +79,12 @@ class FetchQueries:
                 for record, shop_id, snapshot_id in zip(records, shop_ids, snapshot_ids, strict=True)
             ]
             return list(
-                session.scalars(insert(_checks).returning(_checks.c.id, sort_by_parameter_order=True), rows)
+                connection.scalars(insert(_checks).returning(_checks.c.id, sort_by_parameter_order=True), rows)
             )
 
 
 def _snapshot_ids(
-    session: Session, records: Sequence[FetchRecord], shop_ids: list[int], hashes: list[str | None]
+    connection: Connection, records: Sequence[FetchRecord], shop_ids: list[int], hashes: list[str | None]
 ) -> list[int | None]:
     """The snapshot row of each record's body: the shop's existing one, else a new one."""
     wanted = {(shop_id, digest) for shop_id, digest in zip(shop_ids, hashes, strict=True) if digest is not None}
@@ -92,7 +92,7 @@ def _snapshot_ids(
         return [None] * len(records)
     known: dict[tuple[int, str], int] = {
         (shop_id, digest): snapshot_id
-        for snapshot_id, shop_id, digest in session.execute(
+        for snapshot_id, shop_id, digest in connection.execute(
             select(_snapshots.c.id, _snapshots.c.shop_id, _snapshots.c.blob_hash).where(
                 _snapshots.c.shop_id.in_({shop_id for shop_id, _ in wanted}),
                 _snapshots.c.blob_hash.in_({digest for _, digest in wanted}),
@@ -114,7 +114,7 @@ def _snapshot_ids(
                 "elapsed_ms": record.elapsed_ms or 0,
             }
     if new:
-        ids = session.scalars(
+        ids = connection.scalars(
             insert(_snapshots).returning(_snapshots.c.id, sort_by_parameter_order=True), list(new.values())
         )
         known.update(zip(new, ids, strict=True))

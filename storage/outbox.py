@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from storage.models import Check, Delivery, MonitorState, Shop, Snapshot
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 PENDING, SENDING, SENT = "pending", "sending", "sent"
 
 _checks: Table = Check.__table__  # type: ignore[attr-defined]
+_deliveries: Table = Delivery.__table__  # type: ignore[attr-defined]
 _snapshots: Table = Snapshot.__table__  # type: ignore[attr-defined]
 # A shop's latest checks, newest first, in the field order of ``CheckSummary``.
 _RECENT = (
@@ -92,7 +94,7 @@ class CheckSummary:
 
 
 def add_deliveries(
-    session: Session,
+    connection: Session | Connection,
     entries: Iterable[OutboxEntry],
     *,
     shop_id: int,
@@ -105,16 +107,16 @@ def add_deliveries(
     """Insert outbox rows inside the caller's transaction; an existing (target, event) is kept."""
     added = 0
     for entry in entries:
-        exists = session.exec(
-            select(Delivery.id).where(Delivery.target == entry.target, Delivery.event == event)
+        exists = connection.execute(
+            select(_deliveries.c.id).where(_deliveries.c.target == entry.target, _deliveries.c.event == event)
         ).first()
         if exists is not None:
             continue
         due = entry.due_at or now
-        session.add(
-            Delivery(
+        connection.execute(
+            insert(_deliveries).values(
                 target=entry.target, event=event, kind=kind, shop_id=shop_id, version_id=version_id,
-                detail=detail, created_at=now, due_at=due, next_attempt_at=due,
+                detail=detail, created_at=now, due_at=due, next_attempt_at=due, state=PENDING, attempts=0,
             )
         )
         added += 1
