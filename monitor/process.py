@@ -338,7 +338,7 @@ def _work(config: Config, part: int, parts: int, commands: Connection, parents_e
                 commands.poll(_IDLE_SECONDS)
         database.engine.dispose()
         commands.send(("report", report))
-    except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
+    except BaseException as exc:  # handed to the parent, which raises it
         try:
             commands.send(("error", exc))
         except Exception:  # an exception that cannot be pickled: its one line still is
