@@ -381,7 +381,7 @@ def main() -> None:
     """Console entry point: unexpected errors become one line, not a traceback."""
     try:
         app()
-    except Exception as exc:  # noqa: BLE001 - the last line of defence; --debug shows the traceback
+    except Exception as exc:  # the last line of defence; --debug shows the traceback
         if options.debug:
             raise
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

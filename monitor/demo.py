@@ -115,7 +115,7 @@ def serve(shops: list[DemoShop], world: _World) -> Iterator[dict[str, str]]:
     for shop in shops:
         def handler_for(current: DemoShop) -> type[BaseHTTPRequestHandler]:
             class Handler(BaseHTTPRequestHandler):
-                def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                def do_GET(self) -> None:  # the name http.server calls
                     if self.path == "/robots.txt":
                         body, kind = b"User-agent: *\nDisallow: /cart\n", "text/plain"
                     elif self.path == "/policies/privacy-policy":
@@ -152,7 +152,7 @@ def webhook() -> Iterator[tuple[str, list[dict[str, object]]]]:
     received: list[dict[str, object]] = []
 
     class Receiver(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:  # the name http.server calls
             length = int(self.headers.get("Content-Length") or 0)
             received.append(json.loads(self.rfile.read(length) or b"{}"))
             self.send_response(200)

@@ -44,7 +44,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_POST(self) -> None:  # the name http.server calls
                 with receiver._lock:
                     receiver.requests += 1
                     stall = receiver.mode == "stall" or receiver.requests == receiver.stall_on
