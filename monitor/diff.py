@@ -171,7 +171,7 @@ def _align(old_keys: list[str], new_keys: list[str]) -> _Alignment:
     after_equal = True
     for code in key_opcodes(old_keys, new_keys):
         if code.tag == "equal":
-            equal.extend(zip(range(code.src_start, code.src_end), range(code.dest_start, code.dest_end)))
+            equal.extend(zip(range(code.src_start, code.src_end), range(code.dest_start, code.dest_end), strict=True))
             after_equal = True
             continue
         # A delete next to an insert, with no equal block between, is one hunk.

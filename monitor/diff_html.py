@@ -7,8 +7,7 @@ Content-Security-Policy forbids scripts, so a policy containing markup renders a
 from __future__ import annotations
 
 from html import escape
-
-from typing import Any, TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from monitor.diff import Diff, WordOp
 

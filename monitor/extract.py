@@ -150,11 +150,12 @@ def strip_chrome(root: HtmlElement, keep: Sequence[HtmlElement] = ()) -> None:
         # inside removed chrome is inside the last element found to be chrome.
         if doomed and doomed[-1] in element.iterancestors():
             continue
-        if _is_hidden(element) or _is_chrome(element, hints):
+        if (
+            _is_hidden(element)
+            or _is_chrome(element, hints)
+            or (_is_hinted_chrome(element, hints) and _text_length(element) <= _CHROME_MAX_SHARE * total)
+        ):
             doomed.append(element)
-        elif _is_hinted_chrome(element, hints):
-            if _text_length(element) <= _CHROME_MAX_SHARE * total:
-                doomed.append(element)
     for element in doomed:
         drop_element(element)
 

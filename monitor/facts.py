@@ -139,7 +139,7 @@ class FactExtractor:
 
     def _in_context(self, kind: str, context: _Context) -> bool:
         matcher = self.book.matcher(kind)
-        return matcher.search(context.text) or bool(context.heading) and matcher.search(context.heading)
+        return matcher.search(context.text) or (bool(context.heading) and matcher.search(context.heading))
 
     def _processing(self, context: _Context) -> bool:
         # A party counts where the text speaks of processing, sharing or sending data; a

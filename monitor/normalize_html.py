@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+
 from lxml import etree
 from lxml.etree import _Element as HtmlElement
 

@@ -162,7 +162,7 @@ def markdown_to_text(markdown: str, links: LinkPolicy | None = None) -> str:
         if item is not None:
             flush()
         paragraph.append(stripped)
-        if raw.endswith("  ") or raw.endswith("\\"):
+        if raw.endswith(("  ", "\\")):
             flush()  # a hard line break: the same as <br> in HTML, a new line of text
     flush()
     return "\n".join(_merge_tables(out))

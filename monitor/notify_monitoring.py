@@ -16,7 +16,7 @@ from monitor.config import Config
 from monitor.notify_targets import targets, wants_monitoring
 from storage.db import Database
 from storage.lock import pass_lock
-from storage.outbox import CheckSummary, OutboxEntry, Outbox, ProblemState
+from storage.outbox import CheckSummary, Outbox, OutboxEntry, ProblemState
 
 _GONE_STATUSES = (404, 410)
 _NETWORK_FAILURES = ("timeout", "dns_error", "refused", "truncated", "redirect_loop", "error")
