@@ -7,6 +7,7 @@ requests (absolute URLs) so a test can make a public-looking URL reach it offlin
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import random
 import socket
@@ -85,10 +86,8 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         path, query = parts.path, parse_qs(parts.query)
         self.server.hits[path] = self.server.hits.get(path, 0) + 1
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self._route(path, query)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
 
     def _route(self, path: str, query: dict[str, list[str]]) -> None:
         server = self.server
@@ -233,10 +232,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def close_connection_now(self) -> None:
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         self.connection.close()
 
 

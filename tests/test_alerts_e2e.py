@@ -131,7 +131,7 @@ def test_two_crawls_started_at_once_send_one_alert(
     outputs = [child.communicate(timeout=60) for child in children]
     codes = sorted(child.returncode for child in children)
     assert codes in ([0, 0], [0, 1]), outputs
-    for child, (stdout, stderr) in zip(children, outputs):
+    for child, (stdout, stderr) in zip(children, outputs, strict=True):
         if child.returncode == 1:
             # The refused pass says so in one line and prints no summary.
             assert stdout == ""

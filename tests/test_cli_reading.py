@@ -122,16 +122,16 @@ def test_a_missing_database_is_created_by_a_read_command(runner: CliRunner, writ
 
 
 # Runs one command as the console script does, then names the heavy packages it loaded.
-_RUN_AND_LIST_IMPORTS = """
+_RUN_AND_LIST_IMPORTS = f"""
 import sys
 from monitor.cli import main
 sys.argv = ["policywatch", *sys.argv[1:]]
 try:
     main()
 finally:
-    loaded = sorted({name.split(".")[0] for name in sys.modules} & set(%r))
+    loaded = sorted({{name.split(".")[0] for name in sys.modules}} & set({HEAVY!r}))
     sys.stderr.write("heavy: " + ",".join(loaded) + "\\n")
-""" % (HEAVY,)
+"""
 
 
 @pytest.mark.parametrize("args", [("history", "jcarpart"), ("history", "jcarpart", "--json"), ("show", "jcarpart"),

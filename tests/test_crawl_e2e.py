@@ -74,7 +74,7 @@ def test_a_real_change_creates_one_version_and_page_noise_creates_none(
     assert (first.returncode, first.stderr) == (0, ""), "a clean pass writes nothing to stderr without -v"
     # json.loads refuses trailing data, so this proves stdout is exactly one JSON document.
     summary = json.loads(first.stdout)
-    assert SUMMARY_KEYS <= set(summary)
+    assert set(summary) >= SUMMARY_KEYS
     assert (summary["shops"], summary["fetched"], summary["new_versions"], summary["errors"]) == (3, 3, 3, [])
 
     server.set_page("/shop/policy", shop_page(POLICY_MATERIAL))
@@ -185,4 +185,4 @@ def test_commands_started_at_once_on_a_new_database_all_succeed(tmp_path: Path, 
     config = write_config(tmp_path, database_url, {f"shop-{n}": f"http://127.0.0.1:9/{n}" for n in range(5)})
     children = [start_policywatch(config, "shops", "--json") for _ in range(4)]
     errors = [child.communicate(timeout=60)[1].strip() for child in children]
-    assert [error for child, error in zip(children, errors) if child.returncode] == []
+    assert [error for child, error in zip(children, errors, strict=True) if child.returncode] == []

@@ -16,7 +16,7 @@ from monitor.segment import segment
 
 GOLDEN = Path(__file__).parent.parent / "data" / "golden" / "diff"
 
-WORDS = (
+WORDS = (  # noqa: SIM905 - a word list reads best as the text it is
     "data personal vi behandlar uppgifter ваші дані обробляємо wir verarbeiten ihre "
     "daten nous traitons vos données collect share store partners payment cookies "
     "retention years months account email address order delivery newsletter consent"

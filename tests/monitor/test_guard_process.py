@@ -27,7 +27,7 @@ PARAGRAPHS = [
     "You have rights to access, correction and erasure, and you may complain to the supervisory authority.",
 ]
 A = PARAGRAPHS
-B = PARAGRAPHS[:3] + ["We keep order data for ten years.", "We use Klarna to handle invoice payments."] + PARAGRAPHS[4:]
+B = [*PARAGRAPHS[:3], "We keep order data for ten years.", "We use Klarna to handle invoice payments.", *PARAGRAPHS[4:]]
 SWEDISH = [
     "Vi samlar in och behandlar dina personuppgifter när du lägger en beställning i vår butik.",
     "Personuppgiftsansvarig är Exempelbutiken AB som har sitt säte i Göteborg.",
@@ -139,7 +139,7 @@ def test_a_held_page_is_fetched_in_full_next_time(db: Database, config: Config) 
 def test_cloudflare_email_placeholders_alone_make_no_version(db: Database, config: Config) -> None:
     def markdown(code: str) -> bytes:
         contact = f"Write to [[email protected]](https://shop.example/cdn-cgi/l/email-protection#{code}) with questions."
-        return ("# Privacy policy\n\n" + "\n\n".join(A + [contact]) + "\n").encode()
+        return ("# Privacy policy\n\n" + "\n\n".join([*A, contact]) + "\n").encode()
 
     for day, code in enumerate(["5a1b2c3d", "7f6e5d4c"]):
         db.record_fetch(FetchRecord("shop", URL, Outcome.OK, T0 + timedelta(days=day), status=200, final_url=URL,

@@ -311,7 +311,7 @@ def test_markdown_link_around_images_spread_over_lines_leaves_nothing() -> None:
 def test_other_spaces_are_every_white_space_character_but_space_and_line_feed() -> None:
     # Lines are only re-collapsed when one of these is present, so none may be missing.
     expected = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace() and c not in " \n")
-    assert _OTHER_SPACES == expected
+    assert expected == _OTHER_SPACES
 
 
 def test_table_row_with_an_empty_cell_and_a_code_block_are_collapsed() -> None:
