@@ -7,6 +7,7 @@ only downloads, pages/s of ``run_pass`` (fetch + snapshot), pages/s of ``run_cra
 added per unchanged check (second pass, same pages), and peak RSS.
 
     python bench/crawl.py --shops 2000 --rounds 3
+    python bench/crawl.py --shops 2000 --rounds 4 --baseline ../policywatch-before   # A/B, alternating
 """
 
 from __future__ import annotations
@@ -236,14 +237,15 @@ print(json.dumps({"crawl_s": time.monotonic() - started, "cpu_s": time.process_t
 """
 
 
-def _run(script: str, config: Path, *extra: str) -> dict:
+def _run(script: str, config: Path, repo: Path = REPO) -> dict:
+    """Run ``script`` in a fresh process on the policywatch checkout at ``repo``."""
     result = subprocess.run(
-        [sys.executable, "-c", script, str(config), *extra],
-        cwd=REPO,
+        [sys.executable, "-c", script, str(config)],
+        cwd=repo,
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        env={**os.environ, "PYTHONPATH": str(repo)},
     )
     if result.returncode != 0:
         raise SystemExit(result.stderr[-3000:])
@@ -265,13 +267,13 @@ def _blob_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
-def _round(shops: int, port: int, process: bool) -> dict:
+def _round(shops: int, port: int, process: bool, repo: Path = REPO) -> dict:
     """One measurement: bare download, fetch + snapshot, then (``process``) two full passes."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         config = write_config(folder, shops, port)
-        bare = _run(BARE, config)
-        fetch = _run(FETCH, config)
+        bare = _run(BARE, config, repo)
+        fetch = _run(FETCH, config, repo)
         bare_rate = bare["pages"] / bare["crawl_s"]
         crawl_rate = shops / fetch["crawl_s"]
         figures = {
@@ -293,9 +295,9 @@ def _round(shops: int, port: int, process: bool) -> dict:
         (folder / "bench.db").unlink()
         shutil.rmtree(folder / "bench.db-blobs")
         database, blobs = folder / "bench.db", folder / "bench.db-blobs"
-        first = _run(FULL, config)
+        first = _run(FULL, config, repo)
         after_first, blobs_first = _database_bytes(database), _blob_bytes(blobs)
-        second = _run(FULL, config)
+        second = _run(FULL, config, repo)
         after_second, blobs_second = _database_bytes(database), _blob_bytes(blobs)
     return figures | {
         "end_to_end_pages_per_s": round(shops / first["total_s"], 1),
@@ -337,21 +339,38 @@ def main() -> None:
         default=1,
         help="repeat the measurement; each figure is then the median of the rounds",
     )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another policywatch checkout: its rounds alternate with this one's and both are reported "
+        "(on a shared machine, only an alternating comparison separates a change from the machine's drift)",
+    )
     args = parser.parse_args()
 
+    sides = {"this": REPO} | ({"baseline": args.baseline.resolve()} if args.baseline else {})
+    rounds: dict[str, list[dict]] = {side: [] for side in sides}
     workers = start_world(args.shops, args.port, args.servers)
     try:
-        rounds = [_round(args.shops, args.port, not args.no_process) for _ in range(args.rounds)]
+        for index in range(args.rounds):
+            order = list(sides.items()) if index % 2 == 0 else list(reversed(sides.items()))
+            for side, repo in order:
+                rounds[side].append(_round(args.shops, args.port, not args.no_process, repo))
     finally:
         for worker in workers:
             worker.kill()
+    figures = {side: _summary(measured) for side, measured in rounds.items()}
+    print(json.dumps(figures["this"] if len(figures) == 1 else figures, indent=2))
+
+
+def _summary(rounds: list[dict]) -> dict:
+    """Each figure's median over the rounds, and every round's ratios to the bare spider."""
     figures = {
         key: round(statistics.median(r[key] for r in rounds), 2) if isinstance(value, (int, float)) else value
         for key, value in rounds[-1].items()
     }
-    if args.rounds > 1:
+    if len(rounds) > 1:
         figures["rounds_vs_bare"] = {key: [r[key] for r in rounds] for key in rounds[0] if key.endswith("_vs_bare")}
-    print(json.dumps(figures, indent=2))
+    return figures
 
 
 if __name__ == "__main__":
