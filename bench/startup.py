@@ -1,10 +1,10 @@
-"""Benchmark of the read commands' start-up: wall time of `history` and `show`, and what they import.
+"""Benchmark of the read commands' start-up: wall time of `history`, `show` and `diff`, and what they import.
 
 Creates a demo database (`policywatch demo --keep`), then runs each command RUNS times as a
 fresh process, the way a user does, with bytecode caching on (PYTHONDONTWRITEBYTECODE is
 removed from the environment; one warm-up run per command writes the caches). Prints the
 median and p95 wall seconds of each, and which heavy packages one run of it imported
-(read from ``python -X importtime``); the target is none of them.
+(read from ``python -X importtime``); the target is none of them (``diff`` needs rapidfuzz).
 
     python bench/startup.py [--runs 10] [--shop jcarpart] [--folder DIR] [--executable policywatch]
 """
@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "scrapy", "twisted", "rapidfuzz")
-COMMANDS = (("history",), ("history", "--json"), ("show",))
+COMMANDS = (("history",), ("history", "--json"), ("show",), ("diff",))
 
 
 def _environment() -> dict[str, str]:

@@ -225,8 +225,7 @@ def diff(
     """
     from monitor.history import diff_versions
 
-    database = _database(_config(check_targets=False))
-    found = diff_versions(database, shop, from_ref, to_ref)
+    found = diff_versions(_reading(_config(check_targets=False)), shop, from_ref, to_ref)
     _render(
         found.report, fmt, context, f"{shop}: version {found.old.id} → {found.new.id}",
         f"version {found.old.id} ({found.old.first_seen:%Y-%m-%d})", f"version {found.new.id} ({found.new.first_seen:%Y-%m-%d})",

@@ -1,4 +1,4 @@
-"""The read commands (history, show, shops) on the read-only path: same output, light imports, safe fallbacks."""
+"""The read commands (history, show, shops, diff) on the read-only path: same output, light imports, safe fallbacks."""
 
 from __future__ import annotations
 
@@ -53,6 +53,10 @@ READ_COMMANDS = [
     ("history", "nosuchshop"),
     ("shops",),
     ("shops", "--json"),
+    ("diff", "jcarpart"),
+    ("diff", "jcarpart", "--from", "1", "--to", "2", "--format", "json"),
+    ("diff", "jcarpart", "--from", "2026-01-15", "--format", "unified"),
+    ("diff", "nosuchshop"),
 ]
 
 
@@ -144,3 +148,14 @@ def test_read_commands_import_no_orm_no_crawler_and_no_fuzzy_matcher(config: Pat
     assert result.returncode == 0, result.stderr
     assert result.stdout
     assert result.stderr.splitlines()[-1] == "heavy: "
+
+
+def test_diff_reads_without_the_orm_and_the_crawler(config: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _RUN_AND_LIST_IMPORTS, "--config", str(config), "diff", "jcarpart", "--format", "json"],
+        capture_output=True, text=True, check=False, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert '"material": true' in result.stdout
+    # The diff engine is the fuzzy matcher's job; nothing else heavy is loaded.
+    assert result.stderr.splitlines()[-1] == "heavy: rapidfuzz"
