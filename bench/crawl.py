@@ -4,7 +4,8 @@ Each of N shops lives on its own loopback address (127.x.y.z, all routed to ``lo
 so per-host politeness applies. Measures, in one run: pages/s of a bare Scrapy spider that
 only downloads, pages/s of ``run_pass`` (fetch + snapshot), pages/s of ``run_crawl`` (what
 ``policywatch crawl --all`` runs: fetch + snapshot + normalize + version), database bytes
-added per unchanged check (second pass, same pages), and peak RSS.
+added per unchanged check (second pass, same pages), peak RSS, and the CPU per page of each
+part (processing alone included).
 
     python bench/crawl.py --shops 2000 --rounds 3
     python bench/crawl.py --shops 2000 --rounds 4 --baseline ../policywatch-before   # A/B, alternating
@@ -193,6 +194,19 @@ print(json.dumps({"crawl_s": time.monotonic() - started, "cpu_s": time.process_t
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
+# Processing alone, in one process: the checks a fetch + snapshot pass left pending.
+PROCESS = """
+import json, sys, time
+from monitor.config import load_config
+from monitor.database import open_configured_database
+from monitor.process import process_pending
+config = load_config(sys.argv[1])
+database = open_configured_database(config)
+cpu = time.process_time()
+report = process_pending(database, config)
+print(json.dumps({"cpu_s": time.process_time() - cpu, "checks": report.checks}))
+"""
+
 # What `policywatch crawl --all` runs: fetch + snapshot, processing alongside, final drain.
 FULL = """
 import json, resource, sys, time
@@ -291,6 +305,9 @@ def _round(shops: int, port: int, process: bool, repo: Path = REPO) -> dict:
         }
         if not process:
             return figures
+        processed = _run(PROCESS, config, repo)
+        # What one new page costs after the fetch: normalize, guard, version (single process).
+        figures["cpu_ms_per_page_processing"] = round(processed["cpu_s"] / processed["checks"] * 1000, 2)
         # The end-to-end passes start from an empty database of their own.
         (folder / "bench.db").unlink()
         shutil.rmtree(folder / "bench.db-blobs")
