@@ -182,19 +182,22 @@ def drain_pending(
     report: ProcessReport,
     wanted: Collection[str] | None = None,
     between: Callable[[], None] = lambda: None,
-) -> int:
-    """Process the pending checks of the wanted shops into ``report``; returns how many.
+    after: int | None = None,
+) -> tuple[int, int | None]:
+    """Process the pending checks of the wanted shops into ``report`` (only those with an id
+    above ``after`` when given); returns how many, and the newest check id read (else ``after``).
 
     ``between`` runs after each check (a background worker looks for its parent there).
     """
-    pending = database.pending_checks_of(wanted)
+    pending = database.pending_checks_of(wanted, after=after)
     done = 0
     for shop in config.shops:
         for check in pending.get(shop.name, ()):
             _process_check(database, config, shop, check, report)
             done += 1
             between()
-    return done
+    newest = max((checks[-1].id for checks in pending.values()), default=after)
+    return done, newest
 
 
 def process_pending(database: Database, config: Config, shops: Iterable[str] | None = None) -> ProcessReport:
@@ -329,10 +332,16 @@ def _work(config: Config, part: int, parts: int, commands: Connection, parents_e
         database = open_database(config.database_url, config.blobs_path, upgrade=False)
         wanted = {shop.name for index, shop in enumerate(config.shops) if index % parts == part}
         report = ProcessReport()
+        newest: int | None = None
         while True:
-            busy = drain_pending(database, config, report, wanted, between)
+            # While the crawl stores checks, only those stored since the last look are read
+            # (checks get ever larger ids). Once finishing, every look reads all that is
+            # pending, and only such a look ends the work: none is missed, whatever order
+            # the checks were committed in.
+            whole = finishing
+            busy, newest = drain_pending(database, config, report, wanted, between, after=None if whole else newest)
             between()
-            if finishing and not busy:
+            if whole and not busy:
                 break
             if not busy and not finishing:
                 commands.poll(_IDLE_SECONDS)

@@ -53,6 +53,8 @@ _PENDING = (
 # Up to this many shop names go into the pending query as parameters.
 _NAMES_BOUND = 500
 _PENDING_OF = _PENDING.where(_shops.c.name.in_(bindparam("names", expanding=True)))
+_PENDING_AFTER = _PENDING.where(_checks.c.id > bindparam("after"))
+_PENDING_OF_AFTER = _PENDING_OF.where(_checks.c.id > bindparam("after"))
 _LATEST = select(_versions).where(_versions.c.shop_id == bindparam("shop")).order_by(_versions.c.id.desc()).limit(1)
 _LATEST_HASH = (
     select(_versions.c.text_hash).where(_versions.c.shop_id == bindparam("shop")).order_by(_versions.c.id.desc()).limit(1)
@@ -114,11 +116,21 @@ class CheckQueries:
         """The shop's checks after its processing cursor, oldest first."""
         return self.pending_checks_of([shop_name]).get(shop_name, [])
 
-    def pending_checks_of(self, shop_names: Collection[str] | None = None) -> dict[str, list[PendingCheck]]:
-        """The pending checks of the named shops (all shops when None), in one query."""
+    def pending_checks_of(
+        self, shop_names: Collection[str] | None = None, *, after: int | None = None
+    ) -> dict[str, list[PendingCheck]]:
+        """The pending checks of the named shops (all shops when None), in one query.
+
+        ``after``: only the checks with a larger id, those stored since an earlier call. Such a
+        query reads just the new checks; without it every shop's cursor is looked at.
+        """
         # Many names are filtered here rather than bound: SQLite caps a statement's parameters.
         named = shop_names is not None and len(shop_names) <= _NAMES_BOUND
-        statement, parameters = (_PENDING_OF, {"names": list(shop_names or ())}) if named else (_PENDING, {})
+        parameters: dict[str, Any] = {"names": list(shop_names or ())} if named else {}
+        if after is None:
+            statement = _PENDING_OF if named else _PENDING
+        else:
+            statement, parameters["after"] = (_PENDING_OF_AFTER if named else _PENDING_AFTER), after
         pending: dict[str, list[PendingCheck]] = defaultdict(list)
         with self.connection() as connection:
             for row in connection.execute(statement, parameters):

@@ -182,6 +182,22 @@ def test_pending_checks_of_several_shops_come_in_one_answer(db: Database) -> Non
     assert [c.at for c in db.pending_checks_of(["shop"])["shop"]] == [T0 + timedelta(hours=1)]
 
 
+def test_pending_checks_after_an_id_are_only_the_newer_ones_of_the_named_or_all_shops(db: Database) -> None:
+    db.sync_shops([("other", "https://other.example/privacy", "en")])
+    first = db.record_fetch(fetch(at=T0))
+    db.record_fetch(FetchRecord("other", "https://other.example/privacy", Outcome.TIMEOUT, T0))
+    db.record_fetch(fetch(at=T0 + timedelta(hours=1)))
+    many = ["shop", *(f"shop-{i}" for i in range(600))]  # filtered in Python, not bound
+    for names in (["shop"], many, None):
+        newer = db.pending_checks_of(names, after=first)
+        assert [c.at for c in newer["shop"]] == [T0 + timedelta(hours=1)]
+        assert ("other" in newer) is (names is None)
+        assert db.pending_checks_of(names, after=max(c.id for cs in newer.values() for c in cs)) == {}
+    # Still only pending ones: a settled check is not returned however new it is.
+    db.settle_check(db.pending_checks_of(["shop"], after=first)["shop"][0], "unchanged")
+    assert db.pending_checks_of(["shop"], after=first) == {}
+
+
 def test_pending_checks_of_more_shops_than_a_statement_may_bind(db: Database) -> None:
     names = [f"shop-{i}" for i in range(70_000)]  # beyond what PostgreSQL (65,535) binds in one statement
     db.record_fetch(fetch(at=T0))
