@@ -7,6 +7,7 @@ each step's logic lives in its own module.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -283,7 +284,9 @@ class BackgroundProcessing:
         report = ProcessReport()
         failure: BaseException | None = None
         for _, connection in self._running:
-            connection.send(_FINISH)
+            # A worker that has already exited cannot be told; what it sent before is read below.
+            with contextlib.suppress(OSError):
+                connection.send(_FINISH)
         for worker, connection in self._running:
             try:
                 kind, value = connection.recv()

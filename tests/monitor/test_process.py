@@ -108,6 +108,18 @@ def test_a_workers_storage_failure_is_raised_by_finish(config: Config) -> None:
         background.finish()
 
 
+def test_a_worker_that_failed_and_exited_before_finish_still_has_its_error_raised(config: Config) -> None:
+    database = open_configured_database(config)
+    database.record_fetch(fetched("alpha"))
+    for blob in Path(config.blobs_path).rglob("*.z"):
+        blob.unlink()
+    with BackgroundProcessing(config, workers=1) as background, pytest.raises(StorageError, match="missing"):
+        deadline = time.monotonic() + 20
+        while any(_alive(pid) for pid in background.pids) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        background.finish()
+
+
 def test_workers_stop_when_the_crawl_fails_before_finish(config: Config) -> None:
     with pytest.raises(RuntimeError, match="crawl failed"), BackgroundProcessing(config, workers=2) as background:
         pids = background.pids
