@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Self
 
@@ -84,10 +85,11 @@ class SnapshotPipeline:
         loop = asyncio.get_running_loop()
         try:
             if record.body:
-                # Blob files can be written in parallel; record_fetches then finds the blob there.
-                await loop.run_in_executor(
+                # Blob files are written in parallel, ahead of the batch that records their rows.
+                digest = await loop.run_in_executor(
                     self._blob_writers, self.database.blobs.put, record.body
                 )
+                record = replace(record, blob_hash=digest)
             recorded: asyncio.Future[None] = loop.create_future()
             self._batch.append((record, recorded))
             if len(self._batch) >= BATCH_SIZE:

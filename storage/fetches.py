@@ -54,7 +54,7 @@ class FetchQueries:
         """
         if not records:
             return []
-        hashes = [self.blobs.put(r.body) if r.outcome is Outcome.OK and r.body else None for r in records]
+        hashes = [(r.blob_hash or self.blobs.put(r.body)) if r.outcome is Outcome.OK and r.body else None for r in records]
         with self.connection() as connection:
             shop_ids = [self.shop_id(connection, record.shop) for record in records]
             snapshot_ids = _snapshot_ids(connection, records, shop_ids, hashes)

@@ -40,6 +40,9 @@ class FetchRecord:
     body: bytes | None = None
     elapsed_ms: int | None = None
     detail: str | None = None
+    # The body's hash once ``BlobStore.put`` has stored it (the crawl stores blobs ahead of
+    # the rows); recording then neither hashes nor stores the body again.
+    blob_hash: str | None = None
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -120,6 +121,23 @@ def test_fetches_recorded_together_get_checks_in_order_and_share_a_new_snapshot(
     assert [check.id for check in pending] == ids == sorted(ids)
     assert pending[0].snapshot_id is not None and pending[0].snapshot_id == pending[1].snapshot_id
     assert (pending[2].outcome, pending[2].snapshot_id) == ("timeout", None)
+
+
+def test_a_body_the_crawl_already_stored_is_not_stored_again_when_recorded(db: Database) -> None:
+    stored: list[bytes] = []
+    put = db.blobs.put
+
+    def counting_put(body: bytes) -> str:
+        stored.append(body)
+        return put(body)
+
+    db.blobs.put = counting_put  # type: ignore[method-assign]
+    ahead = fetch(body=b"<p>stored ahead</p>")
+    digest = db.blobs.put(ahead.body or b"")
+    db.record_fetches([replace(ahead, blob_hash=digest), fetch(body=b"<p>not yet</p>")])
+    assert stored == [b"<p>stored ahead</p>", b"<p>not yet</p>"]
+    bodies = sorted(db.snapshot_body(c.snapshot_id)[0] for c in db.pending_checks("shop") if c.snapshot_id)
+    assert bodies == [b"<p>not yet</p>", b"<p>stored ahead</p>"]
 
 
 def test_a_batch_with_an_unknown_shop_records_none_of_its_fetches(db: Database) -> None:
