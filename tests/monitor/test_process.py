@@ -99,20 +99,20 @@ def test_a_check_committed_after_a_newer_one_is_still_processed_by_the_final_dra
     assert database.pending_shop_names() == []
 
 
-def test_a_workers_storage_failure_is_raised_by_finish(config: Config) -> None:
-    database = open_configured_database(config)
-    database.record_fetch(fetched("alpha"))
+def _a_check_whose_blob_is_missing(config: Config) -> None:
+    open_configured_database(config).record_fetch(fetched("alpha"))
     for blob in Path(config.blobs_path).rglob("*.z"):
         blob.unlink()
+
+
+def test_a_workers_storage_failure_is_raised_by_finish(config: Config) -> None:
+    _a_check_whose_blob_is_missing(config)
     with BackgroundProcessing(config, workers=1) as background, pytest.raises(StorageError, match="missing"):
         background.finish()
 
 
 def test_a_worker_that_failed_and_exited_before_finish_still_has_its_error_raised(config: Config) -> None:
-    database = open_configured_database(config)
-    database.record_fetch(fetched("alpha"))
-    for blob in Path(config.blobs_path).rglob("*.z"):
-        blob.unlink()
+    _a_check_whose_blob_is_missing(config)
     with BackgroundProcessing(config, workers=1) as background, pytest.raises(StorageError, match="missing"):
         deadline = time.monotonic() + 20
         while any(_alive(pid) for pid in background.pids) and time.monotonic() < deadline:
