@@ -12,93 +12,93 @@ from collections.abc import Collection, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from storage.blobs import BlobStore
 from storage.errors import StorageError
-from storage.models import Check, FindingRecord, Shop, Snapshot, Version
+from storage.models import (
+    check_table,
+    finding_table,
+    shop_table,
+    snapshot_table,
+    version_table,
+)
 from storage.outbox import OutboxEntry, add_deliveries
 from storage.records import NewVersion, PendingCheck, SettledCheck, StoredVersion
 
-_shops: Table = Shop.__table__  # type: ignore[attr-defined]
-_checks: Table = Check.__table__  # type: ignore[attr-defined]
-_snapshots: Table = Snapshot.__table__  # type: ignore[attr-defined]
-_versions: Table = Version.__table__  # type: ignore[attr-defined]
-_findings: Table = FindingRecord.__table__  # type: ignore[attr-defined]
-
 _PENDING = (
     select(
-        _shops.c.name,
-        _checks.c.id,
-        _checks.c.at,
-        _checks.c.outcome,
-        _checks.c.status,
-        _checks.c.snapshot_id,
-        _snapshots.c.blob_hash,
-        _snapshots.c.url,
-        _snapshots.c.final_url,
-        _snapshots.c.headers,
-        _snapshots.c.text_hash,
-        _snapshots.c.normalizer_version,
+        shop_table.c.name,
+        check_table.c.id,
+        check_table.c.at,
+        check_table.c.outcome,
+        check_table.c.status,
+        check_table.c.snapshot_id,
+        snapshot_table.c.blob_hash,
+        snapshot_table.c.url,
+        snapshot_table.c.final_url,
+        snapshot_table.c.headers,
+        snapshot_table.c.text_hash,
+        snapshot_table.c.normalizer_version,
     )
-    .select_from(_checks)
-    .join(_shops, _shops.c.id == _checks.c.shop_id)
-    .outerjoin(_snapshots, _snapshots.c.id == _checks.c.snapshot_id)
-    .where(_checks.c.id > _shops.c.processed_through)
-    .order_by(_checks.c.id)
+    .select_from(check_table)
+    .join(shop_table, shop_table.c.id == check_table.c.shop_id)
+    .outerjoin(snapshot_table, snapshot_table.c.id == check_table.c.snapshot_id)
+    .where(check_table.c.id > shop_table.c.processed_through)
+    .order_by(check_table.c.id)
 )
 
 
 # Up to this many shop names go into the pending query as parameters.
 _NAMES_BOUND = 500
-_PENDING_OF = _PENDING.where(_shops.c.name.in_(bindparam("names", expanding=True)))
-_PENDING_AFTER = _PENDING.where(_checks.c.id > bindparam("after"))
-_PENDING_OF_AFTER = _PENDING_OF.where(_checks.c.id > bindparam("after"))
-_LATEST = select(_versions).where(_versions.c.shop_id == bindparam("shop")).order_by(_versions.c.id.desc()).limit(1)
+_PENDING_OF = _PENDING.where(shop_table.c.name.in_(bindparam("names", expanding=True)))
+_PENDING_AFTER = _PENDING.where(check_table.c.id > bindparam("after"))
+_PENDING_OF_AFTER = _PENDING_OF.where(check_table.c.id > bindparam("after"))
+_LATEST = select(version_table).where(version_table.c.shop_id == bindparam("shop")).order_by(version_table.c.id.desc()).limit(1)
 _LATEST_HASH = (
-    select(_versions.c.text_hash).where(_versions.c.shop_id == bindparam("shop")).order_by(_versions.c.id.desc()).limit(1)
+    select(version_table.c.text_hash).where(version_table.c.shop_id == bindparam("shop")).order_by(version_table.c.id.desc()).limit(1)
 )
-_VERSIONS = select(_versions).where(_versions.c.shop_id == bindparam("shop")).order_by(_versions.c.id)
+_VERSIONS = select(version_table).where(version_table.c.shop_id == bindparam("shop")).order_by(version_table.c.id)
 _SETTLED = (
-    select(_checks.c.id, _checks.c.decision, _snapshots.c.text_hash)
-    .select_from(_checks)
-    .outerjoin(_snapshots, _snapshots.c.id == _checks.c.snapshot_id)
-    .where(_checks.c.shop_id == bindparam("shop"), _checks.c.id < bindparam("before"), _checks.c.decision.is_not(None))
-    .order_by(_checks.c.id.desc())
+    select(check_table.c.id, check_table.c.decision, snapshot_table.c.text_hash)
+    .select_from(check_table)
+    .outerjoin(snapshot_table, snapshot_table.c.id == check_table.c.snapshot_id)
+    .where(check_table.c.shop_id == bindparam("shop"), check_table.c.id < bindparam("before"), check_table.c.decision.is_not(None))
+    .order_by(check_table.c.id.desc())
     .limit(bindparam("limit"))
 )
-_SNAPSHOT = select(_snapshots.c.blob_hash, _snapshots.c.headers, _snapshots.c.final_url).where(
-    _snapshots.c.id == bindparam("snapshot")
+_SNAPSHOT = select(snapshot_table.c.blob_hash, snapshot_table.c.headers, snapshot_table.c.final_url).where(
+    snapshot_table.c.id == bindparam("snapshot")
 )
 _CACHE_TEXT = (
-    update(_snapshots)
-    .where(_snapshots.c.id == bindparam("snapshot"))
+    update(snapshot_table)
+    .where(snapshot_table.c.id == bindparam("snapshot"))
     .values(text_hash=bindparam("new_text_hash"), normalizer_version=bindparam("new_normalizer_version"))
 )
-_FORGET_VALIDATORS = update(_shops).where(_shops.c.id == bindparam("shop")).values(etag=None, last_modified=None)
+_FORGET_VALIDATORS = update(shop_table).where(shop_table.c.id == bindparam("shop")).values(etag=None, last_modified=None)
 # The latest version's last seen moves forward, never back.
 _SEEN = (
-    update(_versions)
+    update(version_table)
     .where(
-        _versions.c.id == select(func.max(_versions.c.id)).where(_versions.c.shop_id == bindparam("shop")).scalar_subquery(),
-        _versions.c.last_seen < bindparam("at"),
+        version_table.c.id == select(func.max(version_table.c.id)).where(version_table.c.shop_id == bindparam("shop")).scalar_subquery(),
+        version_table.c.last_seen < bindparam("at"),
     )
     .values(last_seen=bindparam("at"))
 )
-_DECIDE = update(_checks).where(_checks.c.id == bindparam("check")).values(decision=bindparam("new_decision"))
+_DECIDE = update(check_table).where(check_table.c.id == bindparam("check")).values(decision=bindparam("new_decision"))
 _DECIDE_WITH_DETAIL = (
-    update(_checks)
-    .where(_checks.c.id == bindparam("check"))
+    update(check_table)
+    .where(check_table.c.id == bindparam("check"))
     .values(decision=bindparam("new_decision"), detail=bindparam("new_detail"))
 )
 # The shop's processing cursor moves forward, never back.
 _ADVANCE = (
-    update(_shops)
-    .where(_shops.c.id == bindparam("shop"), _shops.c.processed_through < bindparam("check"))
+    update(shop_table)
+    .where(shop_table.c.id == bindparam("shop"), shop_table.c.processed_through < bindparam("check"))
     .values(processed_through=bindparam("check"))
 )
-_ADD_VERSION = insert(_versions).returning(_versions.c.id)
+_ADD_VERSION = insert(version_table).returning(version_table.c.id)
 
 
 class CheckQueries:
@@ -227,7 +227,7 @@ class CheckQueries:
             ).scalar_one()
             if new.findings:
                 connection.execute(
-                    insert(_findings), [{"version_id": version_id, **vars(finding)} for finding in new.findings]
+                    insert(finding_table), [{"version_id": version_id, **vars(finding)} for finding in new.findings]
                 )
             add_deliveries(connection, outbox, shop_id=shop_id, event=f"version:{version_id}", kind="change",
                            now=new.seen_at, version_id=version_id)

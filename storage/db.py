@@ -24,7 +24,7 @@ from storage.checks import CheckQueries, stored_version
 from storage.errors import StorageError
 from storage.fetches import FetchQueries
 from storage.migrate import schema_is_current, upgrade_schema
-from storage.models import Check, FindingRecord, Shop, Version
+from storage.models import Check, FindingRecord, Shop, Version, shop_table
 from storage.records import (
     ShopState,
     StoredFinding,
@@ -106,9 +106,9 @@ class Database(FetchQueries, CheckQueries):
             self._sync_shops(wanted)  # another process created the same shops at the same moment
 
     def _sync_shops(self, shops: list[tuple[str, str, str | None]]) -> None:
-        table = Shop.__table__  # type: ignore[attr-defined]
         with self.session() as session:
-            existing = {row.name: row for row in session.execute(select(table.c.name, table.c.url, table.c.language))}
+            stored = select(shop_table.c.name, shop_table.c.url, shop_table.c.language)
+            existing = {row.name: row for row in session.execute(stored)}
             new, changed = [], []
             for name, url, language in shops:
                 row = existing.get(name)
@@ -120,9 +120,9 @@ class Database(FetchQueries, CheckQueries):
                         values |= {"etag": None, "last_modified": None}
                     changed.append((name, values))
             if new:
-                session.execute(insert(table), new)
+                session.execute(insert(shop_table), new)
             for name, values in changed:
-                session.execute(update(table).where(table.c.name == name).values(**values))
+                session.execute(update(shop_table).where(shop_table.c.name == name).values(**values))
 
     def shop_names(self) -> list[str]:
         with self.session() as session:
@@ -171,8 +171,8 @@ class Database(FetchQueries, CheckQueries):
         # Shops are never deleted nor renumbered: their ids are read once per Database, all
         # at once (a pass touches every shop).
         if name not in self._shop_ids:
-            table = Shop.__table__  # type: ignore[attr-defined]
-            self._shop_ids.update((shop, shop_id) for shop, shop_id in session.execute(select(table.c.name, table.c.id)))
+            names = select(shop_table.c.name, shop_table.c.id)
+            self._shop_ids.update((shop, shop_id) for shop, shop_id in session.execute(names))
         if name not in self._shop_ids:
             raise StorageError(f"shop {name!r} is not in the database")
         return self._shop_ids[name]

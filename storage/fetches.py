@@ -11,22 +11,18 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
 from storage.blobs import BlobStore
-from storage.models import Check, Shop, Snapshot
+from storage.models import check_table, shop_table, snapshot_table
 from storage.records import FetchRecord, Outcome
-
-_shops: Table = Shop.__table__  # type: ignore[attr-defined]
-_checks: Table = Check.__table__  # type: ignore[attr-defined]
-_snapshots: Table = Snapshot.__table__  # type: ignore[attr-defined]
 
 _KEPT_HEADERS = ("content-type", "content-encoding", "content-language", "etag", "last-modified", "date", "server")
 
 _SET_VALIDATORS = (
-    update(_shops)
-    .where(_shops.c.id == bindparam("shop"))
+    update(shop_table)
+    .where(shop_table.c.id == bindparam("shop"))
     .values(etag=bindparam("new_etag"), last_modified=bindparam("new_last_modified"))
 )
 
@@ -79,7 +75,7 @@ class FetchQueries:
                 for record, shop_id, snapshot_id in zip(records, shop_ids, snapshot_ids, strict=True)
             ]
             return list(
-                connection.scalars(insert(_checks).returning(_checks.c.id, sort_by_parameter_order=True), rows)
+                connection.scalars(insert(check_table).returning(check_table.c.id, sort_by_parameter_order=True), rows)
             )
 
 
@@ -93,9 +89,9 @@ def _snapshot_ids(
     known: dict[tuple[int, str], int] = {
         (shop_id, digest): snapshot_id
         for snapshot_id, shop_id, digest in connection.execute(
-            select(_snapshots.c.id, _snapshots.c.shop_id, _snapshots.c.blob_hash).where(
-                _snapshots.c.shop_id.in_({shop_id for shop_id, _ in wanted}),
-                _snapshots.c.blob_hash.in_({digest for _, digest in wanted}),
+            select(snapshot_table.c.id, snapshot_table.c.shop_id, snapshot_table.c.blob_hash).where(
+                snapshot_table.c.shop_id.in_({shop_id for shop_id, _ in wanted}),
+                snapshot_table.c.blob_hash.in_({digest for _, digest in wanted}),
             )
         )
     }
@@ -115,7 +111,7 @@ def _snapshot_ids(
             }
     if new:
         ids = connection.scalars(
-            insert(_snapshots).returning(_snapshots.c.id, sort_by_parameter_order=True), list(new.values())
+            insert(snapshot_table).returning(snapshot_table.c.id, sort_by_parameter_order=True), list(new.values())
         )
         known.update(zip(new, ids, strict=True))
     return [None if digest is None else known[(shop_id, digest)] for shop_id, digest in zip(shop_ids, hashes, strict=True)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Table, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -175,3 +175,16 @@ class MonitorState(SQLModel, table=True):
     check_id: int = 0
     since: datetime = _utc_column()
     detail: str = ""
+
+
+def _table(model: type[SQLModel]) -> Table:
+    return model.__table__  # type: ignore[attr-defined,no-any-return]
+
+
+# The tables themselves, for the modules that write SQL statements rather than load ORM objects.
+shop_table = _table(Shop)
+check_table = _table(Check)
+snapshot_table = _table(Snapshot)
+version_table = _table(Version)
+finding_table = _table(FindingRecord)
+delivery_table = _table(Delivery)

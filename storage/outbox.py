@@ -15,30 +15,27 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
-from storage.models import Check, Delivery, MonitorState, Shop, Snapshot
+from storage.models import Delivery, MonitorState, Shop, check_table, delivery_table, snapshot_table
 
 if TYPE_CHECKING:
     from storage.db import Database
 
 PENDING, SENDING, SENT = "pending", "sending", "sent"
 
-_checks: Table = Check.__table__  # type: ignore[attr-defined]
-_deliveries: Table = Delivery.__table__  # type: ignore[attr-defined]
-_snapshots: Table = Snapshot.__table__  # type: ignore[attr-defined]
 # A shop's latest checks, newest first, in the field order of ``CheckSummary``.
 _RECENT = (
     select(  # type: ignore[call-overload]
-        _checks.c.id, _checks.c.at, _checks.c.outcome, _checks.c.status, _checks.c.decision,
-        _checks.c.detail, _snapshots.c.url, _snapshots.c.final_url,
+        check_table.c.id, check_table.c.at, check_table.c.outcome, check_table.c.status, check_table.c.decision,
+        check_table.c.detail, snapshot_table.c.url, snapshot_table.c.final_url,
     )
-    .select_from(_checks)
-    .outerjoin(_snapshots, _snapshots.c.id == _checks.c.snapshot_id)
-    .where(_checks.c.shop_id == bindparam("shop"))
-    .order_by(_checks.c.id.desc())
+    .select_from(check_table)
+    .outerjoin(snapshot_table, snapshot_table.c.id == check_table.c.snapshot_id)
+    .where(check_table.c.shop_id == bindparam("shop"))
+    .order_by(check_table.c.id.desc())
     .limit(bindparam("limit"))
 )
 
@@ -108,13 +105,13 @@ def add_deliveries(
     added = 0
     for entry in entries:
         exists = connection.execute(
-            select(_deliveries.c.id).where(_deliveries.c.target == entry.target, _deliveries.c.event == event)
+            select(delivery_table.c.id).where(delivery_table.c.target == entry.target, delivery_table.c.event == event)
         ).first()
         if exists is not None:
             continue
         due = entry.due_at or now
         connection.execute(
-            insert(_deliveries).values(
+            insert(delivery_table).values(
                 target=entry.target, event=event, kind=kind, shop_id=shop_id, version_id=version_id,
                 detail=detail, created_at=now, due_at=due, next_attempt_at=due, state=PENDING, attempts=0,
             )
